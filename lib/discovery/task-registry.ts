@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { DuplicateTaskNameError } from '../errors/duplicate-task-name.error.js';
+import { TaskNotRegisteredError } from '../errors/task-not-registered.error.js';
+import { UnknownTaskError } from '../errors/unknown-task.error.js';
+import type { TaskDefinition } from './task-definition.js';
+
+/** Discovered handlers of this application, by name and by class + method. DI-scoped, not process-global. */
+@Injectable()
+export class TaskRegistry {
+  private readonly byName = new Map<string, TaskDefinition>();
+  private readonly byTarget = new Map<unknown, Map<string, TaskDefinition>>();
+
+  register(definition: TaskDefinition): void {
+    const existing = this.byName.get(definition.name);
+    if (existing) {
+      throw new DuplicateTaskNameError(definition.name, describe(existing), describe(definition));
+    }
+    this.byName.set(definition.name, definition);
+    let methods = this.byTarget.get(definition.target);
+    if (!methods) this.byTarget.set(definition.target, (methods = new Map()));
+    methods.set(definition.methodName, definition);
+  }
+
+  /** @throws UnknownTaskError */
+  getByName(name: string): TaskDefinition {
+    const definition = this.byName.get(name);
+    if (!definition) throw new UnknownTaskError(name);
+    return definition;
+  }
+
+  findByName(name: string): TaskDefinition | undefined {
+    return this.byName.get(name);
+  }
+
+  /** @throws TaskNotRegisteredError */
+  getByMethod(target: abstract new (...args: never[]) => unknown, methodName: string): TaskDefinition {
+    const definition = this.byTarget.get(target)?.get(methodName);
+    if (!definition) throw new TaskNotRegisteredError(target?.name ?? String(target), String(methodName));
+    return definition;
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+
+  all(): TaskDefinition[] {
+    return [...this.byName.values()];
+  }
+}
+
+function describe(definition: TaskDefinition): string {
+  return `${definition.target.name}.${definition.methodName}`;
+}

@@ -1,0 +1,17 @@
+export { QueuedTasksError } from './queued-tasks.error.js';
+export { UnknownTaskError } from './unknown-task.error.js';
+export { TaskNotRegisteredError } from './task-not-registered.error.js';
+export { DuplicateTaskNameError } from './duplicate-task-name.error.js';
+export { ScopedTaskHandlerError } from './scoped-task-handler.error.js';
+export { TaskSerializationError } from './task-serialization.error.js';
+export { InvalidTaskOptionsError } from './invalid-task-options.error.js';
+export { InvalidModuleOptionsError } from './invalid-module-options.error.js';
+export { TaskNotFoundError } from './task-not-found.error.js';
+export { TaskFailedError } from './task-failed.error.js';
+export { TaskCancelledError } from './task-cancelled.error.js';
+export { TaskResultTimeoutError } from './task-result-timeout.error.js';
+export { TaskTimeoutError } from './task-timeout.error.js';
+export { NonRetryableError } from './non-retryable.error.js';
+export { WorkerLostError } from './worker-lost.error.js';
+export { QueueSchemaMissingError } from './queue-schema-missing.error.js';
+export { QueueUnavailableError } from './queue-unavailable.error.js';

@@ -1,0 +1,29 @@
+/**
+ * Every message our errors carry, so that wording is reviewed in one place
+ * and tests can match on it.
+ */
+export const MESSAGES = {
+  unknownTaskName: (name: string) =>
+    `No task named "${name}" is registered in this application. Decorate a method of a provider with @QueuedTask({ name: "${name}" }) and list the provider in a module.`,
+  taskNotRegistered: (className: string, method: string) =>
+    `${className}.${method} is not a registered task: decorate it with @QueuedTask() and list ${className} among the providers of a module.`,
+  duplicateTaskName: (name: string, first: string, second: string) =>
+    `Task name "${name}" is used by both ${first} and ${second}; task names must be unique.`,
+  scopedHandler: (className: string, method: string) =>
+    `${className}.${method} is decorated with @QueuedTask() but ${className} is request- or transient-scoped; task handlers must be singleton providers.`,
+  serialization: (path: string, reason: string) =>
+    `Task value at ${path} cannot be stored as JSON: ${reason}.`,
+  invalidOption: (option: string, reason: string) => `Invalid task option "${option}": ${reason}.`,
+  invalidModuleOptions: (reason: string) => `Invalid QueuedTasksModule options: ${reason}.`,
+  taskNotFound: (id: string) => `No task with id ${id}.`,
+  taskFailed: (id: string, name: string, message: string) => `Task ${id} (${name}) failed: ${message}`,
+  taskCancelled: (id: string, name: string) => `Task ${id} (${name}) was cancelled.`,
+  resultTimeout: (id: string, ms: number) => `Task ${id} did not finish within ${ms} ms.`,
+  taskTimeout: (ms: number) => `Task exceeded its timeout of ${ms} ms.`,
+  workerLost: (workerId: string) =>
+    `The worker running this attempt (${workerId}) stopped heartbeating and the task was rescued.`,
+  shutdownAbort: () => 'The worker is shutting down; the task will run again.',
+  schemaMissing: (schema: string) =>
+    `The queue's tables are missing from schema "${schema}". Run the migrations (leave migrationsRun on, or add queuedTasksMigrations() to your DataSource).`,
+  databaseUnavailable: (reason: string) => `The queue's database is unavailable: ${reason}`,
+} as const;

@@ -1,0 +1,32 @@
+/**
+ * Public API of nestjs-queued-tasks. Nothing else is exported.
+ */
+export { QueuedTasksModule } from './queued-tasks.module.js';
+export type { QueuedTasksModuleExtras } from './queued-tasks.module-definition.js';
+export { QueuedTask } from './decorators/queued-task.decorator.js';
+export { TaskQueue, type TaskRequest } from './queue/task-queue.service.js';
+export { TaskRef, type TaskResultOptions } from './queue/task-ref.js';
+export { TaskWorker } from './worker/task-worker.service.js';
+export { currentTask, type TaskContext } from './context/task-context.js';
+export { QUEUED_TASKS_DATA_SOURCE, DEFAULT_SCHEMA, DEFAULT_QUEUE } from './queued-tasks.constants.js';
+export { queuedTasksMigrations, CreateQueuedTasksTables1732147200000 } from '../migrations/index.js';
+export { queuedTasksEntities } from './persistence/entities/worker.entity.js';
+export { createTaskEntity, type TaskRecord } from './persistence/entities/task.entity.js';
+export { createWorkerEntity, type WorkerRecord } from './persistence/entities/worker.entity.js';
+export type {
+  QueuedTasksModuleOptions,
+  QueuedTasksConnectionOptions,
+  QueuedTasksWorkerOptions,
+} from './interfaces/queued-tasks-options.interface.js';
+export type { QueuedTaskOptions, AddTaskOptions, TaskExecutionOptions } from './interfaces/task-options.interface.js';
+export type { BackoffOptions } from './interfaces/backoff.interface.js';
+export type { TaskInfo, TaskState, TaskAttemptError } from './interfaces/task-info.interface.js';
+export type {
+  QueuedTasksRegistry,
+  MethodNames,
+  MethodArgs,
+  MethodResult,
+  TaskArgsOf,
+  TaskResultOf,
+} from './interfaces/task-registry.interface.js';
+export * from './errors/index.js';

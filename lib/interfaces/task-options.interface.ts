@@ -1,0 +1,37 @@
+import type { BackoffOptions } from './backoff.interface.js';
+
+/**
+ * Options a task can carry. Set them on `@QueuedTask()`, as module
+ * `defaults`, or per call of `TaskQueue.add`: the call wins over the
+ * decorator, which wins over the module defaults.
+ */
+export interface TaskExecutionOptions {
+  /** Queue the task goes to; workers can be limited to some queues. @default 'default' */
+  queue?: string;
+  /** Higher runs first; equal priorities run in the order they became due. @default 0 */
+  priority?: number;
+  /** Attempts before the task ends `failed` (the first run counts). Must be ≥ 1. @default 3 */
+  maxAttempts?: number;
+  /** Delay between attempts. @default { type: 'exponential', delayMs: 1000, maxDelayMs: 3_600_000, jitter: true } */
+  backoff?: BackoffOptions;
+  /** Abort an attempt (its AbortSignal fires) and count it as failed after this many ms. @default none */
+  timeoutMs?: number;
+}
+
+/** Options of `@QueuedTask()`. */
+export interface QueuedTaskOptions extends TaskExecutionOptions {
+  /**
+   * Name the task is stored and enqueued under. Must be unique in the application
+   * and stable across deploys, since stored tasks refer to it.
+   * @default `${ClassName}.${methodName}`
+   */
+  name?: string;
+}
+
+/** Options of one `TaskQueue.add` call. */
+export interface AddTaskOptions extends TaskExecutionOptions {
+  /** Run no sooner than this many ms from now. Exclusive with `runAt`. */
+  delayMs?: number;
+  /** Run no sooner than this moment. Exclusive with `delayMs`. */
+  runAt?: Date;
+}

@@ -1,0 +1,130 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import pg from 'pg';
+import { Subject, type Observable } from 'rxjs';
+import type { DataSource } from 'typeorm';
+import { QUEUED_TASKS_CONFIG, QUEUED_TASKS_DATA_SOURCE } from '../queued-tasks.constants.js';
+import { queueTables } from '../persistence/queue-tables.js';
+import type { ResolvedQueuedTasksConfig } from '../config/resolved-config.js';
+import { listenerClientConfig } from './listener-client-config.js';
+import { parseQueueNotification, type QueueNotification } from './queue-notification.js';
+
+const RECONNECT_MIN_MS = 100;
+const RECONNECT_MAX_MS = 5_000;
+
+/**
+ * The process's one LISTEN connection, shared by workers (wake-ups) and
+ * result waiters (finished tasks). It connects on first use, and when the
+ * connection drops it reconnects with exponential backoff and then emits on
+ * `reconnected$`, because notifications sent while it was away are lost:
+ * subscribers catch up by reading the database.
+ */
+@Injectable()
+export class NotificationListener implements OnApplicationShutdown {
+  private readonly logger = new Logger('QueuedTasks');
+  private readonly notificationsSubject = new Subject<QueueNotification>();
+  private readonly reconnectedSubject = new Subject<void>();
+  private readonly channel: string;
+  private client: pg.Client | null = null;
+  private connecting: Promise<void> | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private reconnectDelay = RECONNECT_MIN_MS;
+  private started = false;
+  private closed = false;
+  /** Set while disconnected: notifications may have been sent that we never saw. */
+  private missedNotifications = false;
+
+  readonly notifications$: Observable<QueueNotification> = this.notificationsSubject.asObservable();
+  /** Fires after the connection was lost and is listening again. */
+  readonly reconnected$: Observable<void> = this.reconnectedSubject.asObservable();
+
+  constructor(
+    @Inject(QUEUED_TASKS_DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(QUEUED_TASKS_CONFIG) config: ResolvedQueuedTasksConfig,
+  ) {
+    this.channel = queueTables(config.schema).channel;
+  }
+
+  /** Resolves once LISTEN is in place (the first time), so that nothing sent afterwards is missed. */
+  async start(): Promise<void> {
+    if (this.closed) return;
+    if (!this.started) {
+      this.started = true;
+      this.connecting = this.connect();
+    }
+    await this.connecting;
+  }
+
+  get isListening(): boolean {
+    return this.client !== null;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    await this.connecting?.catch(() => undefined);
+    const client = this.client;
+    this.client = null;
+    if (client) await client.end().catch(() => undefined);
+    this.notificationsSubject.complete();
+    this.reconnectedSubject.complete();
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client(listenerClientConfig(this.dataSource));
+    client.on('error', (error) => this.onConnectionLost(client, error));
+    client.on('end', () => this.onConnectionLost(client));
+    client.on('notification', (message) => {
+      if (message.channel !== this.channel) return;
+      const notification = parseQueueNotification(message.payload);
+      if (notification) this.notificationsSubject.next(notification);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${this.channel}"`);
+    } catch (error) {
+      client.removeAllListeners('end');
+      await client.end().catch(() => undefined);
+      if (!this.started || this.closed) return;
+      // The first connection failing must not fail bootstrap: polling covers the gap.
+      this.logger.warn(`LISTEN connection failed (${(error as Error).message}); retrying in ${this.reconnectDelay} ms`);
+      this.scheduleReconnect();
+      return;
+    }
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.client = client;
+    this.reconnectDelay = RECONNECT_MIN_MS;
+    if (this.missedNotifications) {
+      this.missedNotifications = false;
+      this.reconnectedSubject.next();
+    }
+  }
+
+  private onConnectionLost(client: pg.Client, error?: Error): void {
+    if (this.client !== client) return;
+    this.client = null;
+    client.removeAllListeners('notification');
+    client.end().catch(() => undefined);
+    if (this.closed) return;
+    this.logger.warn(`LISTEN connection lost${error ? ` (${error.message})` : ''}; reconnecting`);
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.reconnectTimer) return;
+    const delay = this.reconnectDelay;
+    this.reconnectDelay = Math.min(this.reconnectDelay * 2, RECONNECT_MAX_MS);
+    this.missedNotifications = true;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      this.connecting = this.connect();
+    }, delay * (0.75 + Math.random() * 0.5));
+  }
+}

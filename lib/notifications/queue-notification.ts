@@ -1,0 +1,37 @@
+/** Tasks became available: `queues` got new or retried tasks; `runAt` (epoch ms) when the earliest is in the future. */
+export interface WakeupNotification {
+  kind: 'wakeup';
+  queues: string[] | null;
+  runAt: number | null;
+}
+
+/** Tasks reached a final state; result waiters read their outcome. */
+export interface FinishedNotification {
+  kind: 'finished';
+  ids: string[];
+}
+
+export type QueueNotification = WakeupNotification | FinishedNotification;
+
+/** Parses a payload of our channel; unknown payloads (another version, a person with psql) are ignored. */
+export function parseQueueNotification(payload: string | undefined): QueueNotification | undefined {
+  if (!payload) return undefined;
+  try {
+    const message = JSON.parse(payload) as { k?: string; q?: unknown; r?: unknown; ids?: unknown };
+    if (message.k === 'w') {
+      return {
+        kind: 'wakeup',
+        queues: Array.isArray(message.q) ? message.q.map(String) : null,
+        runAt: typeof message.r === 'number' ? message.r : null,
+      };
+    }
+    if (message.k === 'f' && Array.isArray(message.ids)) return { kind: 'finished', ids: message.ids.map(String) };
+  } catch {
+    // Not ours.
+  }
+  return undefined;
+}
+
+export function wakeupPayload(queues: readonly string[], runAt: number | null): string {
+  return JSON.stringify(runAt === null ? { k: 'w', q: queues } : { k: 'w', q: queues, r: runAt });
+}

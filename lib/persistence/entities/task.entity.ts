@@ -1,0 +1,59 @@
+import { EntitySchema } from 'typeorm';
+import { DEFAULT_SCHEMA } from '../../queued-tasks.constants.js';
+import type { TaskAttemptError, TaskState } from '../../interfaces/task-info.interface.js';
+import type { BackoffOptions } from '../../interfaces/backoff.interface.js';
+
+/** A row of the tasks table, as TypeORM maps it. */
+export interface TaskRecord {
+  id: string;
+  name: string;
+  queue: string;
+  state: TaskState;
+  args: unknown[];
+  result: unknown;
+  errors: TaskAttemptError[];
+  priority: number;
+  runAt: Date;
+  attempts: number;
+  maxAttempts: number;
+  backoff: BackoffOptions | null;
+  timeoutMs: number | null;
+  workerId: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+/**
+ * TypeORM entity of the tasks table in `schema`, for applications that want
+ * to query tasks through their own repositories. The queue itself runs the
+ * statements in `lib/persistence/sql/`. The table is created by the
+ * migrations, never by `synchronize`.
+ */
+export function createTaskEntity(schema: string = DEFAULT_SCHEMA): EntitySchema<TaskRecord> {
+  return new EntitySchema<TaskRecord>({
+    name: `QueuedTask:${schema}`,
+    tableName: 'tasks',
+    schema,
+    synchronize: false,
+    columns: {
+      id: { type: 'bigint', primary: true, generated: 'increment', generatedIdentity: 'ALWAYS' },
+      name: { type: 'text' },
+      queue: { type: 'text', default: 'default' },
+      state: { type: 'text', default: 'pending' },
+      args: { type: 'jsonb', default: [] },
+      result: { type: 'jsonb', nullable: true },
+      errors: { type: 'jsonb', default: [] },
+      priority: { type: 'integer', default: 0 },
+      runAt: { name: 'run_at', type: 'timestamptz' },
+      attempts: { type: 'integer', default: 0 },
+      maxAttempts: { name: 'max_attempts', type: 'integer', default: 3 },
+      backoff: { type: 'jsonb', nullable: true },
+      timeoutMs: { name: 'timeout_ms', type: 'integer', nullable: true },
+      workerId: { name: 'worker_id', type: 'uuid', nullable: true },
+      createdAt: { name: 'created_at', type: 'timestamptz', createDate: true },
+      startedAt: { name: 'started_at', type: 'timestamptz', nullable: true },
+      finishedAt: { name: 'finished_at', type: 'timestamptz', nullable: true },
+    },
+  });
+}

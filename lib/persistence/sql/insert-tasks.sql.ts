@@ -1,0 +1,69 @@
+import type { QueueTables } from '../queue-tables.js';
+import { prepared, type SqlStatement } from '../sql-statement.js';
+
+/** Everything needed to write one task. `runAt` null means "now + delayMs" on the database's clock. */
+export interface NewTaskRow {
+  name: string;
+  queue: string;
+  /** JSON text, already validated. */
+  args: string;
+  priority: number;
+  runAt: Date | null;
+  delayMs: number;
+  maxAttempts: number;
+  /** JSON text or null. */
+  backoff: string | null;
+  timeoutMs: number | null;
+}
+
+/**
+ * One task, one round trip. Run times are computed with the database's
+ * `now()` so that app servers with drifting clocks still agree on order.
+ * No NOTIFY here: a notifying transaction cannot share a disk flush with
+ * others, which would halve the rate of concurrent single enqueues; the
+ * wake-up is sent separately and coalesced (see WakeupNotifier).
+ */
+export function insertTaskStatement(t: QueueTables): SqlStatement {
+  return prepared(`
+    INSERT INTO ${t.tasks} (name, queue, args, priority, run_at, max_attempts, backoff, timeout_ms)
+    VALUES ($1, $2, $3::jsonb, $4, COALESCE($5::timestamptz, now() + $6::integer * interval '1 millisecond'), $7, $8::jsonb, $9)
+    RETURNING id, run_at`);
+}
+
+export function insertTaskValues(task: NewTaskRow): unknown[] {
+  return [task.name, task.queue, task.args, task.priority, task.runAt, task.delayMs, task.maxAttempts, task.backoff, task.timeoutMs];
+}
+
+/**
+ * Many tasks in one statement: each column travels as one array parameter and
+ * `unnest` turns them back into rows, so the statement text (and its plan) is
+ * the same whatever the batch size. `WITH ORDINALITY` + ORDER BY keeps the
+ * returned ids in the caller's order.
+ */
+export function insertTasksStatement(t: QueueTables): SqlStatement {
+  return prepared(`
+    WITH input AS (
+      SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::integer[], $5::timestamptz[], $6::integer[], $7::integer[], $8::jsonb[], $9::integer[])
+        WITH ORDINALITY AS i(name, queue, args, priority, run_at, delay_ms, max_attempts, backoff, timeout_ms, ord)
+    ), inserted AS (
+      INSERT INTO ${t.tasks} (name, queue, args, priority, run_at, max_attempts, backoff, timeout_ms)
+      SELECT name, queue, args, priority, COALESCE(run_at, now() + delay_ms * interval '1 millisecond'), max_attempts, backoff, timeout_ms
+      FROM input ORDER BY ord
+      RETURNING id, run_at
+    )
+    SELECT id, run_at FROM inserted ORDER BY id`);
+}
+
+export function insertTasksValues(tasks: readonly NewTaskRow[]): unknown[] {
+  return [
+    tasks.map((x) => x.name),
+    tasks.map((x) => x.queue),
+    tasks.map((x) => x.args),
+    tasks.map((x) => x.priority),
+    tasks.map((x) => x.runAt),
+    tasks.map((x) => x.delayMs),
+    tasks.map((x) => x.maxAttempts),
+    tasks.map((x) => x.backoff),
+    tasks.map((x) => x.timeoutMs),
+  ];
+}

@@ -1,0 +1,30 @@
+import type { QueueTables } from '../queue-tables.js';
+import { prepared, type SqlStatement } from '../sql-statement.js';
+
+const COLUMNS = `id, name, queue, state, args, result, errors, priority, run_at, attempts, max_attempts,
+  backoff, timeout_ms, worker_id, created_at, started_at, finished_at`;
+
+/** One task by id, every column. */
+export function getTaskStatement(t: QueueTables): SqlStatement {
+  return prepared(`SELECT ${COLUMNS} FROM ${t.tasks} WHERE id = $1`);
+}
+
+/** State (and outcome) of the tasks result-waiters are waiting for, in one round trip. */
+export function getTaskOutcomesStatement(t: QueueTables): SqlStatement {
+  return prepared(`SELECT id, name, state, result, errors FROM ${t.tasks} WHERE id = ANY($1::bigint[])`);
+}
+
+/**
+ * Earliest future run time of a pending task this worker could run (names
+ * $2, queues $1 or all when null), through `tasks_due_idx`: an idle worker
+ * arms its wake-up timer with it, so a delayed task or retry starts on time
+ * even when its notification was missed. Only future rows: due ones are
+ * either being claimed by someone or will be by the next wake-up.
+ */
+export function nextRunAtStatement(t: QueueTables): SqlStatement {
+  return prepared(`
+    SELECT run_at FROM ${t.tasks}
+    WHERE state = 'pending' AND run_at > now() AND name = ANY($2::text[])
+      AND ($1::text[] IS NULL OR queue = ANY($1::text[]))
+    ORDER BY run_at LIMIT 1`);
+}

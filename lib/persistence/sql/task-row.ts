@@ -1,0 +1,29 @@
+import type { BackoffOptions } from '../../interfaces/backoff.interface.js';
+import type { TaskAttemptError, TaskState } from '../../interfaces/task-info.interface.js';
+
+/** Columns of a task as statements return them (snake_case, ids as strings since bigint exceeds JS numbers). */
+export interface TaskRow {
+  id: string;
+  name: string;
+  queue: string;
+  state: TaskState;
+  args: unknown[];
+  result: unknown;
+  errors: TaskAttemptError[];
+  priority: number;
+  run_at: Date;
+  attempts: number;
+  max_attempts: number;
+  backoff: BackoffOptions | null;
+  timeout_ms: number | null;
+  worker_id: string | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+/** A task as a claim hands it to the worker: only what running it needs. */
+export type ClaimedTaskRow = Pick<
+  TaskRow,
+  'id' | 'name' | 'queue' | 'args' | 'priority' | 'run_at' | 'attempts' | 'max_attempts' | 'backoff' | 'timeout_ms'
+>;

@@ -1,0 +1,189 @@
+import { Injectable } from '@nestjs/common';
+import { QueueDatabase } from './queue-database.js';
+import type { SqlStatement } from './sql-statement.js';
+import { claimTasksInQueuesStatement, claimTasksStatement } from './sql/claim-tasks.sql.js';
+import { completeTasksStatement } from './sql/complete-tasks.sql.js';
+import { failTaskStatement } from './sql/fail-task.sql.js';
+import {
+  insertTaskStatement,
+  insertTaskValues,
+  insertTasksStatement,
+  insertTasksValues,
+  type NewTaskRow,
+} from './sql/insert-tasks.sql.js';
+import { notifyWakeupStatement } from './sql/notify-wakeup.sql.js';
+import { getTaskOutcomesStatement, getTaskStatement, nextRunAtStatement } from './sql/read-tasks.sql.js';
+import { releaseTasksStatement } from './sql/release-tasks.sql.js';
+import { rescueOrphanedTasksStatement } from './sql/rescue-orphaned-tasks.sql.js';
+import type { ClaimedTaskRow, TaskRow } from './sql/task-row.js';
+import {
+  deregisterWorkerStatement,
+  heartbeatWorkerStatement,
+  pruneDeadWorkersStatement,
+  registerWorkerStatement,
+} from './sql/worker-registry.sql.js';
+
+/** One attempt's successful outcome, queued for a batched completion. */
+export interface CompletedAttempt {
+  id: string;
+  attempt: number;
+  /** JSON text of the result, or null. */
+  result: string | null;
+}
+
+export interface FailedAttempt {
+  id: string;
+  attempt: number;
+  /** JSON text of the TaskAttemptError. */
+  error: string;
+  retry: boolean;
+  retryDelayMs: number;
+}
+
+export interface WorkerRegistration {
+  id: string;
+  hostname: string;
+  pid: number;
+  queues: string[] | null;
+  concurrency: number;
+}
+
+export type TaskOutcomeRow = Pick<TaskRow, 'id' | 'name' | 'state' | 'result' | 'errors'>;
+
+/**
+ * Every statement the queue runs, bound to one schema. The SQL itself, with
+ * the reasoning behind each statement, lives in `./sql/`.
+ */
+@Injectable()
+export class TaskStore {
+  private readonly statements: Record<
+    | 'insertTask'
+    | 'insertTasks'
+    | 'claim'
+    | 'claimInQueues'
+    | 'complete'
+    | 'fail'
+    | 'release'
+    | 'rescue'
+    | 'register'
+    | 'heartbeat'
+    | 'deregister'
+    | 'prune'
+    | 'getTask'
+    | 'outcomes'
+    | 'nextRunAt'
+    | 'notify',
+    SqlStatement
+  >;
+
+  constructor(private readonly db: QueueDatabase) {
+    const t = db.tables;
+    this.statements = {
+      insertTask: insertTaskStatement(t),
+      insertTasks: insertTasksStatement(t),
+      claim: claimTasksStatement(t),
+      claimInQueues: claimTasksInQueuesStatement(t),
+      complete: completeTasksStatement(t),
+      fail: failTaskStatement(t),
+      release: releaseTasksStatement(t),
+      rescue: rescueOrphanedTasksStatement(t),
+      register: registerWorkerStatement(t),
+      heartbeat: heartbeatWorkerStatement(t),
+      deregister: deregisterWorkerStatement(t),
+      prune: pruneDeadWorkersStatement(t),
+      getTask: getTaskStatement(t),
+      outcomes: getTaskOutcomesStatement(t),
+      nextRunAt: nextRunAtStatement(t),
+      notify: notifyWakeupStatement(t),
+    };
+  }
+
+  get channel(): string {
+    return this.db.tables.channel;
+  }
+
+  async insertTask(task: NewTaskRow): Promise<{ id: string; run_at: Date }> {
+    const [row] = await this.db.query<{ id: string; run_at: Date }>(this.statements.insertTask, insertTaskValues(task));
+    return row!;
+  }
+
+  insertTasks(tasks: readonly NewTaskRow[]): Promise<{ id: string; run_at: Date }[]> {
+    return this.db.query(this.statements.insertTasks, insertTasksValues(tasks));
+  }
+
+  claim(workerId: string, names: readonly string[], limit: number, queues: readonly string[] | null): Promise<ClaimedTaskRow[]> {
+    return queues
+      ? this.db.query(this.statements.claimInQueues, [names, workerId, limit, queues])
+      : this.db.query(this.statements.claim, [names, workerId, limit]);
+  }
+
+  async complete(workerId: string, attempts: readonly CompletedAttempt[]): Promise<void> {
+    await this.db.query(this.statements.complete, [
+      attempts.map((a) => a.id),
+      attempts.map((a) => a.attempt),
+      attempts.map((a) => a.result),
+      workerId,
+      this.channel,
+    ]);
+  }
+
+  /** @returns the task's new state, or undefined when the guard found it no longer ours. */
+  async fail(workerId: string, failed: FailedAttempt): Promise<{ state: string; run_at: Date } | undefined> {
+    const [row] = await this.db.query<{ state: string; run_at: Date }>(this.statements.fail, [
+      failed.id,
+      workerId,
+      failed.attempt,
+      this.channel,
+      failed.error,
+      failed.retryDelayMs,
+      failed.retry,
+    ]);
+    return row;
+  }
+
+  async release(workerId: string, ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const [row] = await this.db.query<{ released: string }>(this.statements.release, [ids, workerId, this.channel]);
+    return Number(row?.released ?? 0);
+  }
+
+  async rescueOrphaned(leaseMs: number): Promise<number> {
+    const [row] = await this.db.query<{ rescued: string }>(this.statements.rescue, [leaseMs, this.channel]);
+    return Number(row?.rescued ?? 0);
+  }
+
+  async registerWorker(worker: WorkerRegistration): Promise<void> {
+    await this.db.query(this.statements.register, [worker.id, worker.hostname, worker.pid, worker.queues, worker.concurrency]);
+  }
+
+  /** @returns false when the registry no longer knows this worker. */
+  async heartbeat(workerId: string): Promise<boolean> {
+    return (await this.db.query(this.statements.heartbeat, [workerId])).length > 0;
+  }
+
+  async deregisterWorker(workerId: string): Promise<void> {
+    await this.db.query(this.statements.deregister, [workerId]);
+  }
+
+  async pruneDeadWorkers(leaseMs: number): Promise<void> {
+    await this.db.query(this.statements.prune, [leaseMs]);
+  }
+
+  async getTask(id: string): Promise<TaskRow | undefined> {
+    const [row] = await this.db.query<TaskRow>(this.statements.getTask, [id]);
+    return row;
+  }
+
+  getOutcomes(ids: readonly string[]): Promise<TaskOutcomeRow[]> {
+    return this.db.query(this.statements.outcomes, [ids]);
+  }
+
+  async nextRunAt(queues: readonly string[] | null, names: readonly string[]): Promise<Date | undefined> {
+    const [row] = await this.db.query<{ run_at: Date }>(this.statements.nextRunAt, [queues, names]);
+    return row?.run_at;
+  }
+
+  async notify(payload: string): Promise<void> {
+    await this.db.query(this.statements.notify, [this.channel, payload]);
+  }
+}

@@ -1,0 +1,34 @@
+import { DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS, DEFAULT_PRIORITY, DEFAULT_QUEUE } from '../queued-tasks.constants.js';
+import type { BackoffOptions } from '../interfaces/backoff.interface.js';
+import type { AddTaskOptions, TaskExecutionOptions } from '../interfaces/task-options.interface.js';
+import { validateAddOptions } from './validate-task-options.js';
+
+/** A task's options once the call, the decorator and the module defaults are merged. */
+export interface ResolvedTaskOptions {
+  queue: string;
+  priority: number;
+  maxAttempts: number;
+  backoff: BackoffOptions;
+  timeoutMs: number | null;
+  runAt: Date | null;
+  delayMs: number;
+}
+
+/** Merges options: the call wins over the decorator, which wins over the module defaults. */
+export function resolveTaskOptions(
+  call: AddTaskOptions,
+  decorator: TaskExecutionOptions,
+  defaults: TaskExecutionOptions,
+): ResolvedTaskOptions {
+  validateAddOptions(call);
+  const pick = <K extends keyof TaskExecutionOptions>(key: K) => call[key] ?? decorator[key] ?? defaults[key];
+  return {
+    queue: pick('queue') ?? DEFAULT_QUEUE,
+    priority: pick('priority') ?? DEFAULT_PRIORITY,
+    maxAttempts: pick('maxAttempts') ?? DEFAULT_MAX_ATTEMPTS,
+    backoff: pick('backoff') ?? DEFAULT_BACKOFF,
+    timeoutMs: pick('timeoutMs') ?? null,
+    runAt: call.runAt ?? null,
+    delayMs: call.delayMs ?? 0,
+  };
+}

@@ -1,0 +1,144 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { QUEUED_TASKS_CONFIG } from '../queued-tasks.constants.js';
+import type { ResolvedQueuedTasksConfig } from '../config/resolved-config.js';
+import { TaskRegistry } from '../discovery/task-registry.js';
+import type { TaskDefinition } from '../discovery/task-definition.js';
+import { TaskNotFoundError } from '../errors/task-not-found.error.js';
+import type { TaskInfo } from '../interfaces/task-info.interface.js';
+import type { AddTaskOptions } from '../interfaces/task-options.interface.js';
+import type {
+  MethodArgs,
+  MethodNames,
+  MethodResult,
+  TaskArgsOf,
+  TaskResultOf,
+} from '../interfaces/task-registry.interface.js';
+import { WakeupNotifier } from '../notifications/wakeup-notifier.js';
+import type { NewTaskRow } from '../persistence/sql/insert-tasks.sql.js';
+import { TaskStore } from '../persistence/task-store.js';
+import { argsToJson } from './json-value.js';
+import { resolveTaskOptions } from './resolve-task-options.js';
+import { TaskRef } from './task-ref.js';
+import { TaskResultWaiter } from './task-result-waiter.js';
+import { toTaskInfo } from './to-task-info.js';
+
+type Class<T> = abstract new (...args: never[]) => T;
+
+/** One task of an {@link TaskQueue.addMany} batch, by registered name or by class and method. */
+export type TaskRequest =
+  | { name: string; args: readonly unknown[]; options?: AddTaskOptions }
+  | { target: Class<unknown>; method: string; args: readonly unknown[]; options?: AddTaskOptions };
+
+const TASK_ID = /^[1-9][0-9]{0,18}$/;
+
+/**
+ * Enqueues tasks and reads them back. Inject it anywhere; it works in
+ * processes that run no workers.
+ *
+ * Every `add` writes the task to PostgreSQL before it resolves: a task that
+ * `add` returned a ref for survives any crash from then on.
+ */
+@Injectable()
+export class TaskQueue {
+  constructor(
+    private readonly registry: TaskRegistry,
+    private readonly store: TaskStore,
+    private readonly notifier: WakeupNotifier,
+    private readonly waiter: TaskResultWaiter,
+    @Inject(QUEUED_TASKS_CONFIG) private readonly config: ResolvedQueuedTasksConfig,
+  ) {}
+
+  /**
+   * Enqueues a call of a `@QueuedTask()` method. Arguments are checked against
+   * the method's parameters at compile time, and `result()` is typed as the
+   * method's resolved return value.
+   *
+   * @example
+   * ```ts
+   * const ref = await tasks.add(MailTasks, 'sendWelcome', ['a@b.c', 'Ann'], { delayMs: 5_000 });
+   * const { messageId } = await ref.result();
+   * ```
+   * @throws TaskNotRegisteredError, TaskSerializationError, InvalidTaskOptionsError (nothing is written)
+   */
+  add<T, K extends MethodNames<T>>(
+    target: Class<T>,
+    method: K,
+    args: MethodArgs<T, K>,
+    options?: AddTaskOptions,
+  ): Promise<TaskRef<MethodResult<T, K>>>;
+  /**
+   * Enqueues a task by its registered name. Declare names in
+   * `QueuedTasksRegistry` to have their arguments and result typed.
+   *
+   * @throws UnknownTaskError, TaskSerializationError, InvalidTaskOptionsError (nothing is written)
+   */
+  add<N extends string>(name: N, args: TaskArgsOf<N>, options?: AddTaskOptions): Promise<TaskRef<TaskResultOf<N>>>;
+  async add(...params: unknown[]): Promise<TaskRef<unknown>> {
+    const request: TaskRequest =
+      typeof params[0] === 'string'
+        ? { name: params[0], args: params[1] as unknown[], options: params[2] as AddTaskOptions | undefined }
+        : {
+            target: params[0] as Class<unknown>,
+            method: params[1] as string,
+            args: params[2] as unknown[],
+            options: params[3] as AddTaskOptions | undefined,
+          };
+    const { definition, row } = this.prepare(request);
+    const inserted = await this.store.insertTask(row);
+    this.notifier.wake(row.queue, inserted.run_at.getTime());
+    return new TaskRef(inserted.id, definition.name, this.store, this.waiter);
+  }
+
+  /**
+   * Enqueues many tasks in one statement (one round trip, one transaction):
+   * either all are written or none is. Every request is validated before
+   * anything is sent.
+   */
+  async addMany(requests: readonly TaskRequest[]): Promise<TaskRef<unknown>[]> {
+    const prepared = requests.map((request) => this.prepare(request));
+    if (prepared.length === 0) return [];
+    const inserted = await this.store.insertTasks(prepared.map((p) => p.row));
+    const earliest = new Map<string, number>();
+    prepared.forEach((p, index) => {
+      const runAt = inserted[index]!.run_at.getTime();
+      earliest.set(p.row.queue, Math.min(earliest.get(p.row.queue) ?? Infinity, runAt));
+    });
+    for (const [queue, runAt] of earliest) this.notifier.wake(queue, runAt);
+    return inserted.map((row, index) => new TaskRef(row.id, prepared[index]!.definition.name, this.store, this.waiter));
+  }
+
+  /** Everything stored about a task. @throws TaskNotFoundError */
+  async get<TResult = unknown>(id: string): Promise<TaskInfo<TResult>> {
+    const row = TASK_ID.test(id) ? await this.store.getTask(id) : undefined;
+    if (!row) throw new TaskNotFoundError(id);
+    return toTaskInfo<TResult>(row);
+  }
+
+  /** A ref for a task id obtained earlier (from a URL, a log, another process). @throws TaskNotFoundError */
+  async ref<TResult = unknown>(id: string): Promise<TaskRef<TResult>> {
+    const info = await this.get(id);
+    return new TaskRef<TResult>(info.id, info.name, this.store, this.waiter);
+  }
+
+  private prepare(request: TaskRequest): { definition: TaskDefinition; row: NewTaskRow } {
+    const definition =
+      'name' in request
+        ? this.registry.getByName(request.name)
+        : this.registry.getByMethod(request.target, request.method);
+    const options = resolveTaskOptions(request.options ?? {}, definition.options, this.config.defaults);
+    return {
+      definition,
+      row: {
+        name: definition.name,
+        queue: options.queue,
+        args: argsToJson(request.args),
+        priority: options.priority,
+        runAt: options.runAt,
+        delayMs: options.delayMs,
+        maxAttempts: options.maxAttempts,
+        backoff: JSON.stringify(options.backoff),
+        timeoutMs: options.timeoutMs,
+      },
+    };
+  }
+}

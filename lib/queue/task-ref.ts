@@ -1,0 +1,61 @@
+import { TaskCancelledError } from '../errors/task-cancelled.error.js';
+import { TaskFailedError } from '../errors/task-failed.error.js';
+import { TaskNotFoundError } from '../errors/task-not-found.error.js';
+import type { TaskInfo, TaskState } from '../interfaces/task-info.interface.js';
+import type { TaskStore } from '../persistence/task-store.js';
+import type { TaskResultWaiter } from './task-result-waiter.js';
+import { toTaskInfo } from './to-task-info.js';
+
+/** Options of {@link TaskRef.result}. */
+export interface TaskResultOptions {
+  /** Give up waiting (with TaskResultTimeoutError) after this many ms; the task itself goes on. @default wait forever */
+  timeoutMs?: number;
+}
+
+/**
+ * A handle on a stored task, returned by `TaskQueue.add`. It holds only the
+ * id: every method reads the database, so a ref is valid in any process and
+ * after any restart (rebuild one with `TaskQueue.ref(id)`).
+ */
+export class TaskRef<TResult = unknown> {
+  /** @internal */
+  constructor(
+    /** Stable id of the task, safe in URLs. */
+    readonly id: string,
+    /** Registered name of the task. */
+    readonly name: string,
+    private readonly store: TaskStore,
+    private readonly waiter: TaskResultWaiter,
+  ) {}
+
+  /** The task's current state. @throws TaskNotFoundError */
+  async status(): Promise<TaskState> {
+    return (await this.info()).state;
+  }
+
+  /** Everything stored about the task. @throws TaskNotFoundError */
+  async info(): Promise<TaskInfo<TResult>> {
+    const row = await this.store.getTask(this.id);
+    if (!row) throw new TaskNotFoundError(this.id);
+    return toTaskInfo<TResult>(row);
+  }
+
+  /**
+   * Waits for the task to finish and returns its result. Woken by a
+   * notification, not by polling.
+   *
+   * @throws TaskFailedError when it ended `failed` (with every attempt's error)
+   * @throws TaskCancelledError when it was cancelled
+   * @throws TaskResultTimeoutError when `timeoutMs` passed first
+   */
+  async result(options: TaskResultOptions = {}): Promise<TResult> {
+    const outcome = await this.waiter.wait(this.id, options.timeoutMs);
+    if (outcome.state === 'completed') return outcome.result as TResult;
+    if (outcome.state === 'cancelled') throw new TaskCancelledError(this.id, outcome.name);
+    throw new TaskFailedError(this.id, outcome.name, outcome.errors);
+  }
+
+  toJSON(): { id: string; name: string } {
+    return { id: this.id, name: this.name };
+  }
+}

@@ -1,0 +1,22 @@
+import type { TaskInfo } from '../interfaces/task-info.interface.js';
+import type { TaskRow } from '../persistence/sql/task-row.js';
+
+export function toTaskInfo<TResult>(row: TaskRow): TaskInfo<TResult> {
+  return {
+    id: row.id,
+    name: row.name,
+    queue: row.queue,
+    state: row.state,
+    args: row.args,
+    result: row.result as TResult | null,
+    errors: row.errors,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    priority: row.priority,
+    runAt: row.run_at,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    workerId: row.worker_id,
+  };
+}

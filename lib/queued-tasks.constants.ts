@@ -1,0 +1,42 @@
+/**
+ * Every default, token and metadata key of the module, in one place so that
+ * no default is written out twice.
+ */
+
+/** Metadata key under which `@QueuedTask()` stores its options on a method. */
+export const QUEUED_TASK_METADATA = 'queued-tasks:task';
+
+/** Injection token of the resolved module options (after defaults are applied). */
+export const QUEUED_TASKS_CONFIG = Symbol('QUEUED_TASKS_CONFIG');
+
+/** Injection token of the TypeORM DataSource the queue runs on. */
+export const QUEUED_TASKS_DATA_SOURCE = Symbol('QUEUED_TASKS_DATA_SOURCE');
+
+/** Queue a task goes to when neither the call, the decorator nor the module names one. */
+export const DEFAULT_QUEUE = 'default';
+
+/** PostgreSQL schema that holds the queue's tables. */
+export const DEFAULT_SCHEMA = 'queued_tasks';
+
+export const DEFAULT_PRIORITY = 0;
+export const DEFAULT_MAX_ATTEMPTS = 3;
+export const DEFAULT_BACKOFF = { type: 'exponential', delayMs: 1_000, maxDelayMs: 3_600_000, jitter: true } as const;
+
+export const DEFAULT_WORKER_CONCURRENCY = 10;
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
+/**
+ * The polling fallback only matters when a notification is lost (listener
+ * reconnecting): wake-ups and timers do the real work, so a slow poll is fine.
+ */
+export const DEFAULT_POLL_INTERVAL_MS = 2_000;
+export const DEFAULT_LEASE_MS = 30_000;
+/** A third of the lease: a worker must miss three heartbeats in a row before it is declared dead. */
+export const DEFAULT_HEARTBEAT_RATIO = 1 / 3;
+/** Upper bound of rows claimed per statement. */
+export const DEFAULT_MAX_CLAIM_BATCH = 500;
+
+/** PostgreSQL limits a NOTIFY payload to 8000 bytes; stay well under it. */
+export const MAX_NOTIFY_PAYLOAD_BYTES = 7_000;
+
+/** Key of the advisory lock that serialises concurrent migration runs (first 8 bytes of sha1('nestjs-queued-tasks')). */
+export const MIGRATION_LOCK_KEY = 4_201_716_173n;

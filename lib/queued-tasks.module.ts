@@ -1,0 +1,56 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { QUEUED_TASKS_CONFIG, QUEUED_TASKS_DATA_SOURCE } from './queued-tasks.constants.js';
+import { resolveConfig } from './config/resolve-config.js';
+import { TaskExplorer } from './discovery/task-explorer.js';
+import { TaskMetadataAccessor } from './discovery/task-metadata.accessor.js';
+import { TaskRegistry } from './discovery/task-registry.js';
+import type { QueuedTasksModuleOptions } from './interfaces/queued-tasks-options.interface.js';
+import { NotificationListener } from './notifications/notification-listener.js';
+import { WakeupNotifier } from './notifications/wakeup-notifier.js';
+import { QueueDataSourceCloser, queueDataSourceProvider } from './persistence/queue-data-source.provider.js';
+import { QueueDatabase } from './persistence/queue-database.js';
+import { TaskStore } from './persistence/task-store.js';
+import { QueuedTasksConfigurableModule, QUEUED_TASKS_MODULE_OPTIONS } from './queued-tasks.module-definition.js';
+import { TaskQueue } from './queue/task-queue.service.js';
+import { TaskResultWaiter } from './queue/task-result-waiter.js';
+import { OrphanRescuer } from './worker/orphan-rescuer.service.js';
+import { TaskWorker } from './worker/task-worker.service.js';
+
+/**
+ * Durable background tasks in PostgreSQL.
+ *
+ * @example
+ * ```ts
+ * @Module({
+ *   imports: [QueuedTasksModule.forRoot({ connection: { url: process.env.DATABASE_URL }, worker: { concurrency: 10 } })],
+ *   providers: [MailTasks],
+ * })
+ * export class AppModule {}
+ * ```
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    {
+      provide: QUEUED_TASKS_CONFIG,
+      inject: [QUEUED_TASKS_MODULE_OPTIONS],
+      useFactory: (options: QueuedTasksModuleOptions) => resolveConfig(options),
+    },
+    queueDataSourceProvider,
+    QueueDataSourceCloser,
+    QueueDatabase,
+    TaskStore,
+    TaskMetadataAccessor,
+    TaskRegistry,
+    TaskExplorer,
+    NotificationListener,
+    WakeupNotifier,
+    TaskResultWaiter,
+    TaskQueue,
+    TaskWorker,
+    OrphanRescuer,
+  ],
+  exports: [TaskQueue, TaskWorker, TaskRegistry, QUEUED_TASKS_DATA_SOURCE],
+})
+export class QueuedTasksModule extends QueuedTasksConfigurableModule {}

@@ -1,0 +1,264 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { Subscription } from 'rxjs';
+import { DEFAULT_MAX_CLAIM_BATCH, QUEUED_TASKS_CONFIG } from '../queued-tasks.constants.js';
+import type { ResolvedQueuedTasksConfig, ResolvedWorkerConfig } from '../config/resolved-config.js';
+import { TaskRegistry } from '../discovery/task-registry.js';
+import { NotificationListener } from '../notifications/notification-listener.js';
+import type { QueueNotification } from '../notifications/queue-notification.js';
+import type { ClaimedTaskRow } from '../persistence/sql/task-row.js';
+import { TaskStore } from '../persistence/task-store.js';
+import { CompletionBatcher } from './completion-batcher.js';
+import { TaskRunner, type RunningAttempt } from './task-runner.js';
+import { WakeupTimer } from './wakeup-timer.js';
+
+/**
+ * This process's worker: claims due tasks in batches and runs up to
+ * `concurrency` at once.
+ *
+ * It claims when woken: by a NOTIFY from an enqueue, by a slot freeing up
+ * while the queue is not known to be empty, by a timer at the earliest known
+ * run time of a delayed task, after the LISTEN connection comes back, and by
+ * the slow polling fallback. When a claim returns fewer tasks than asked, the
+ * queue is drained and the worker stays idle until the next wake-up.
+ *
+ * Starts at `onApplicationBootstrap` (handlers are discovered by then) and
+ * drains at `beforeApplicationShutdown`, before TypeORM closes its DataSource.
+ */
+@Injectable()
+export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  /** Identity of this process in the worker registry; unique per process, not per host. */
+  readonly id = randomUUID();
+  private readonly logger = new Logger('QueuedTasks');
+  private readonly settings: ResolvedWorkerConfig;
+  private readonly running = new Map<string, RunningAttempt>();
+  private readonly completions: CompletionBatcher;
+  private readonly runner: TaskRunner;
+  private readonly timer = new WakeupTimer(() => this.wake());
+  private buffer: ClaimedTaskRow[] = [];
+  private released: string[] = [];
+  private names: string[] = [];
+  private started = false;
+  private accepting = false;
+  private drained = false;
+  private wakeGeneration = 0;
+  private filling: Promise<void> | null = null;
+  private heartbeating: Promise<void> | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private subscriptions: Subscription[] = [];
+  private lastClaimError = 0;
+
+  constructor(
+    @Inject(QUEUED_TASKS_CONFIG) config: ResolvedQueuedTasksConfig,
+    private readonly registry: TaskRegistry,
+    private readonly store: TaskStore,
+    private readonly listener: NotificationListener,
+  ) {
+    this.settings = config.worker;
+    this.completions = new CompletionBatcher(store, this.id);
+    this.runner = new TaskRunner(
+      store,
+      this.completions,
+      this.id,
+      (name) => this.registry.findByName(name),
+      (runAt) => this.timer.armAt(runAt.getTime()),
+    );
+  }
+
+  /** Tasks this process is running now. */
+  get activeCount(): number {
+    return this.running.size;
+  }
+
+  get isRunning(): boolean {
+    return this.accepting;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.settings.enabled) return;
+    this.names = this.registry.names();
+    if (this.names.length === 0) {
+      this.logger.warn('Worker enabled but no @QueuedTask() handler was found; not starting it');
+      return;
+    }
+    await this.store.registerWorker(this.registration());
+    this.started = true;
+    this.subscriptions.push(
+      this.listener.notifications$.subscribe((notification) => this.onNotification(notification)),
+      this.listener.reconnected$.subscribe(() => this.wake()),
+    );
+    await this.listener.start();
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), this.settings.heartbeatIntervalMs);
+    this.pollTimer = setInterval(() => this.wake(), this.settings.pollIntervalMs);
+    this.accepting = true;
+    this.wake();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    this.accepting = false;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.timer.clear();
+    for (const subscription of this.subscriptions) subscription.unsubscribe();
+    this.subscriptions = [];
+    await this.filling?.catch(() => undefined);
+    await this.releaseTasks(this.buffer.splice(0).map((row) => row.id));
+
+    if (this.running.size > 0 && !(await this.allSettledWithin(this.settings.shutdownTimeoutMs))) {
+      this.logger.warn(`Aborting ${this.running.size} task(s) still running after ${this.settings.shutdownTimeoutMs} ms; they go back to pending`);
+      for (const attempt of this.running.values()) attempt.abort({ kind: 'shutdown' });
+      await Promise.all([...this.running.values()].map((attempt) => attempt.done));
+    }
+    await this.releaseTasks(this.released.splice(0));
+    await this.completions.drain(true);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    await this.heartbeating;
+    await this.store.deregisterWorker(this.id).catch((error: Error) => {
+      this.logger.warn(`Could not deregister worker ${this.id}: ${error.message}`);
+    });
+  }
+
+  /** Something may be claimable now. */
+  private wake(): void {
+    this.wakeGeneration++;
+    this.drained = false;
+    this.scheduleFill();
+  }
+
+  private scheduleFill(): void {
+    if (!this.accepting || this.filling) return;
+    this.filling = this.fill().finally(() => {
+      this.filling = null;
+    });
+  }
+
+  private async fill(): Promise<void> {
+    while (this.accepting) {
+      this.startBuffered();
+      const wanted = this.settings.concurrency + this.settings.prefetch - this.running.size - this.buffer.length;
+      if (wanted <= 0 || this.drained) return;
+      const limit = Math.min(wanted, DEFAULT_MAX_CLAIM_BATCH);
+      const generation = this.wakeGeneration;
+      let rows: ClaimedTaskRow[];
+      try {
+        rows = await this.store.claim(this.id, this.names, limit, this.settings.queues);
+      } catch (error) {
+        this.reportClaimError(error as Error);
+        // Polling retries; spinning on a database that is down would not help.
+        this.drained = true;
+        return;
+      }
+      if (!this.accepting) {
+        await this.releaseTasks(rows.map((row) => row.id));
+        return;
+      }
+      // RETURNING does not keep the claim's order; start the highest priority first.
+      rows.sort(byClaimOrder);
+      this.buffer.push(...rows);
+      if (rows.length < limit && generation === this.wakeGeneration) {
+        this.drained = true;
+        void this.armForNextRunAt();
+      }
+    }
+  }
+
+  private startBuffered(): void {
+    while (this.running.size < this.settings.concurrency && this.buffer.length > 0) {
+      const row = this.buffer.shift()!;
+      const attempt = this.runner.start(row);
+      this.running.set(row.id, attempt);
+      void attempt.done.then((outcome) => {
+        this.running.delete(row.id);
+        if (outcome === 'released') this.released.push(row.id);
+        this.startBuffered();
+        this.scheduleFill();
+      });
+    }
+  }
+
+  private onNotification(notification: QueueNotification): void {
+    if (notification.kind !== 'wakeup' || !this.serves(notification.queues)) return;
+    if (notification.runAt === null || notification.runAt <= Date.now()) this.wake();
+    else this.timer.armAt(notification.runAt);
+  }
+
+  private serves(queues: string[] | null): boolean {
+    const served = this.settings.queues;
+    return served === null || queues === null || queues.some((queue) => served.includes(queue));
+  }
+
+  private async armForNextRunAt(): Promise<void> {
+    try {
+      const next = await this.store.nextRunAt(this.settings.queues, this.names);
+      if (next && this.accepting) this.timer.armAt(next.getTime());
+    } catch {
+      // The poll covers it.
+    }
+  }
+
+  private heartbeat(): void {
+    if (this.heartbeating) return;
+    this.heartbeating = (async () => {
+      try {
+        if (!(await this.store.heartbeat(this.id))) {
+          this.logger.warn(`Worker ${this.id} was presumed dead by another process; registering again`);
+          await this.store.registerWorker(this.registration());
+        }
+      } catch (error) {
+        this.logger.warn(`Heartbeat failed: ${(error as Error).message}`);
+      } finally {
+        this.heartbeating = null;
+      }
+    })();
+  }
+
+  private async releaseTasks(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    try {
+      await this.store.release(this.id, ids);
+    } catch (error) {
+      this.logger.error(`Could not release ${ids.length} task(s) (${(error as Error).message}); they will be rescued`);
+    }
+  }
+
+  private async allSettledWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    const settled = Promise.all([...this.running.values()].map((attempt) => attempt.done)).then(() => true as const);
+    try {
+      return await Promise.race([settled, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private reportClaimError(error: Error): void {
+    // One line per polling interval at most while the database is away.
+    if (Date.now() - this.lastClaimError < this.settings.pollIntervalMs) return;
+    this.lastClaimError = Date.now();
+    this.logger.warn(`Claiming tasks failed: ${error.message}`);
+  }
+
+  private registration() {
+    return {
+      id: this.id,
+      hostname: hostname(),
+      pid: process.pid,
+      queues: this.settings.queues,
+      concurrency: this.settings.concurrency,
+    };
+  }
+}
+
+function byClaimOrder(a: ClaimedTaskRow, b: ClaimedTaskRow): number {
+  return b.priority - a.priority || a.run_at.getTime() - b.run_at.getTime() || Number(BigInt(a.id) - BigInt(b.id));
+}

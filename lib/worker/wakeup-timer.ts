@@ -1,0 +1,30 @@
+/** Never arm closer than this: a run time a few ms ahead of the database's clock would otherwise spin. */
+const MIN_DELAY_MS = 5;
+
+/**
+ * One timer for the earliest known run time of a delayed task or retry.
+ * Arming it for a later time than the one already armed does nothing.
+ */
+export class WakeupTimer {
+  private timer: NodeJS.Timeout | null = null;
+  private armedFor = Infinity;
+
+  constructor(private readonly onFire: () => void) {}
+
+  armAt(epochMs: number): void {
+    if (epochMs >= this.armedFor) return;
+    this.clear();
+    this.armedFor = epochMs;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.armedFor = Infinity;
+      this.onFire();
+    }, Math.max(MIN_DELAY_MS, epochMs - Date.now()));
+  }
+
+  clear(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.armedFor = Infinity;
+  }
+}

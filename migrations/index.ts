@@ -1,0 +1,33 @@
+import type { MigrationInterface } from 'typeorm';
+import { DEFAULT_SCHEMA } from '../lib/queued-tasks.constants.js';
+import { CreateQueuedTasksTables1732147200000 } from './1732147200000-create-queued-tasks-tables.js';
+
+/** Migration classes in the order they apply. Append only. */
+const MIGRATIONS = [CreateQueuedTasksTables1732147200000] as const;
+
+type MigrationClass = new () => MigrationInterface;
+
+/**
+ * The queue's migrations as classes for a TypeORM DataSource's `migrations`
+ * list, bound to `schema`. Use this when you run migrations yourself, and set
+ * the module's `migrationsRun: false`.
+ *
+ * @example
+ * ```ts
+ * new DataSource({ type: 'postgres', ..., migrations: [...queuedTasksMigrations(), ...myMigrations] });
+ * ```
+ */
+export function queuedTasksMigrations(schema: string = DEFAULT_SCHEMA): MigrationClass[] {
+  return MIGRATIONS.map((Base) => {
+    // A named subclass keeps TypeORM's record of applied migrations readable.
+    const bound = class extends Base {
+      constructor() {
+        super(schema);
+      }
+    };
+    Object.defineProperty(bound, 'name', { value: Base.name });
+    return bound;
+  });
+}
+
+export { CreateQueuedTasksTables1732147200000 };
