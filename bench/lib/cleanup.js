@@ -22,6 +22,11 @@ export function trackChild(child) {
   child.once('exit', () => children.delete(child));
 }
 
+// After a measurement timed out: its worker may be stuck, end it.
+export function killChildren() {
+  for (const child of children) child.kill('SIGKILL');
+}
+
 export function runCleanup() {
   running ??= (async () => {
     for (const child of children) child.kill('SIGKILL');

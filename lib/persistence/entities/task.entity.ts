@@ -37,7 +37,7 @@ export function createTaskEntity(schema: string = DEFAULT_SCHEMA): EntitySchema<
     schema,
     synchronize: false,
     columns: {
-      id: { type: 'bigint', primary: true, generated: 'increment', generatedIdentity: 'ALWAYS' },
+      id: { type: 'bigint', primary: true, generated: 'increment' },
       name: { type: 'text' },
       queue: { type: 'text', default: 'default' },
       state: { type: 'text', default: 'pending' },

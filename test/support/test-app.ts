@@ -1,0 +1,30 @@
+import 'reflect-metadata';
+import { Module, type INestApplicationContext, type Provider } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { QueuedTasksModule, type QueuedTasksModuleOptions } from '../../lib/index.js';
+
+/** Options of {@link startTestApp}: module options plus the providers holding handlers. */
+export interface TestAppOptions extends Partial<QueuedTasksModuleOptions> {
+  url?: string;
+  providers?: Provider[];
+}
+
+/**
+ * Boots an application context the way a user's worker process does
+ * (`NestFactory.createApplicationContext`), with lifecycle hooks enabled.
+ */
+export async function startTestApp(options: TestAppOptions): Promise<INestApplicationContext> {
+  const { url, providers = [], ...moduleOptions } = options;
+  @Module({
+    imports: [
+      QueuedTasksModule.forRoot({
+        ...(moduleOptions.dataSource ? {} : { connection: { url, poolSize: 4 } }),
+        ...moduleOptions,
+        worker: { pollIntervalMs: 1_000, ...moduleOptions.worker },
+      }),
+    ],
+    providers,
+  })
+  class TestAppModule {}
+  return NestFactory.createApplicationContext(TestAppModule, { logger: ['error'], abortOnError: false });
+}
