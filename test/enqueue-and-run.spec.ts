@@ -32,7 +32,7 @@ describe('enqueue → run → result', () => {
     db = await createTestDatabase();
     leaks = new LeakCheck(db);
   });
-  afterAll(() => db.drop());
+  afterAll(() => db.close());
   beforeEach(async () => {
     leaks.baseline();
     app = await startTestApp({ url: db.url, providers: [Greeter] });

@@ -14,6 +14,7 @@ export function createHarness({ config, pgServer, redisUrl }) {
 
   async function sql(url, text) {
     const client = new pg.Client({ connectionString: url });
+    client.on('error', () => {}); // see systems/_shared.js quietClient
     await client.connect();
     try {
       return await client.query(text);

@@ -5,9 +5,8 @@
 // (BullMQ's default), so finished jobs stay in the table like ours.
 
 import { Queue, Worker, createPostgresBackend, runMigrations } from 'bullmq';
-import pg from 'pg';
 import { deleteKeys, probeRedis, redisOptions } from '../lib/redis.js';
-import { packageVersion, runSql } from './_shared.js';
+import { packageVersion, quietClient, reportErrors, runSql } from './_shared.js';
 
 const QUEUE = 'bench_noop';
 const SCHEMA = 'bullmq';
@@ -24,7 +23,7 @@ export function bullmqSystem({ backend }) {
   const queue = (target, poolSize) => {
     const [opts, factory] = connect(target, poolSize);
     const q = factory ? new Queue(QUEUE, opts, factory) : new Queue(QUEUE, opts);
-    q.on('error', (err) => console.error(`bullmq queue: ${err.message}`));
+    q.on('error', reportErrors('bullmq queue'));
     return q;
   };
 
@@ -52,7 +51,7 @@ export function bullmqSystem({ backend }) {
 
     async install(target) {
       if (!onPg) return;
-      const client = new pg.Client({ connectionString: target.url });
+      const client = quietClient({ connectionString: target.url });
       await client.connect();
       try {
         await runMigrations(client, SCHEMA);
@@ -96,7 +95,7 @@ export function bullmqSystem({ backend }) {
       const processor = async (job) => onTask(job.data.i);
       const workerOpts = { ...opts, concurrency };
       const worker = factory ? new Worker(QUEUE, processor, workerOpts, factory) : new Worker(QUEUE, processor, workerOpts);
-      worker.on('error', (err) => console.error(`bullmq worker: ${err.message}`));
+      worker.on('error', reportErrors('bullmq worker'));
       await worker.waitUntilReady();
       return { stop: () => worker.close() };
     },

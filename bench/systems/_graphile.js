@@ -5,14 +5,13 @@
 // documented advice: concurrency + 2).
 
 import { Logger, makeWorkerUtils, run, runMigrations } from 'graphile-worker';
-import pg from 'pg';
-import { packageVersion, sqlInspector } from './_shared.js';
+import { packageVersion, quietPool, sqlInspector } from './_shared.js';
 
 const TASK = 'bench_noop';
 
 // Only errors: its info lines ("Worker connected...") would drown the report.
 const logger = new Logger(() => (level, message) => {
-  if (level === 'error') console.error(`graphile-worker: ${message}`);
+  if (level === 'error' && !/terminating connection due to administrator command/.test(message)) console.error(`graphile-worker: ${message}`);
 });
 
 export function graphileSystem({ id, label, fast }) {
@@ -33,7 +32,7 @@ export function graphileSystem({ id, label, fast }) {
     install: ({ url }) => runMigrations({ connectionString: url, logger }),
 
     async producer({ url }, { connections }) {
-      const pgPool = new pg.Pool({ connectionString: url, max: connections });
+      const pgPool = quietPool({ connectionString: url, max: connections });
       const utils = await makeWorkerUtils({ pgPool, logger });
       return {
         add: (i) => utils.addJob(TASK, { i }),

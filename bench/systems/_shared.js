@@ -15,8 +15,35 @@ export function packageVersion(name, from = benchDir) {
   }
 }
 
+// Pools and clients of a measurement are still closing when its database is
+// dropped WITH (FORCE); the resulting "terminating connection" error must not
+// crash the run, so every pool/client the bench creates gets a listener.
+const ignore = () => {};
+
+export function quietPool(options) {
+  const pool = new pg.Pool(options);
+  pool.on('error', ignore);
+  pool.on('connect', (client) => client.on('error', ignore));
+  return pool;
+}
+
+export function quietClient(options) {
+  const client = new pg.Client(options);
+  client.on('error', ignore);
+  return client;
+}
+
+// Error listener for a library's emitter; stays quiet about connections that
+// DROP DATABASE ... WITH (FORCE) ends after a measurement (SQLSTATE 57P01).
+export function reportErrors(prefix) {
+  return (err) => {
+    if (err?.code === '57P01' || /terminating connection due to administrator command/.test(err?.message)) return;
+    console.error(`${prefix}: ${err?.message ?? err}`);
+  };
+}
+
 export async function runSql(url, sql, params = []) {
-  const client = new pg.Client({ connectionString: url });
+  const client = quietClient({ connectionString: url });
   await client.connect();
   try {
     return await client.query(sql, params);
@@ -27,7 +54,7 @@ export async function runSql(url, sql, params = []) {
 
 // One connection kept open, because the drain workloads poll it every few ms.
 export async function sqlInspector(url, countSql) {
-  const client = new pg.Client({ connectionString: url });
+  const client = quietClient({ connectionString: url });
   await client.connect();
   return {
     async unfinished() {

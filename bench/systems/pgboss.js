@@ -8,14 +8,14 @@
 //   each batch's jobs run concurrently: 10 jobs in flight at most.
 
 import { PgBoss } from 'pg-boss';
-import { packageVersion, runSql, sqlInspector } from './_shared.js';
+import { packageVersion, reportErrors, runSql, sqlInspector } from './_shared.js';
 
 const QUEUE = 'bench_noop';
 const SCHEMA = 'pgboss';
 
 function boss(url, extra) {
   const b = new PgBoss({ connectionString: url, schema: SCHEMA, ...extra });
-  b.on('error', (err) => console.error(`pg-boss: ${err.message}`));
+  b.on('error', reportErrors('pg-boss'));
   return b;
 }
 

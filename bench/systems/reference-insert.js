@@ -3,8 +3,7 @@
 // the queues' producers; bulk is one multi-row INSERT per batch. No queue can
 // commit a task faster than PostgreSQL commits this row.
 
-import pg from 'pg';
-import { packageVersion, runSql } from './_shared.js';
+import { packageVersion, quietPool, runSql } from './_shared.js';
 
 export default {
   id: 'reference-insert',
@@ -21,9 +20,9 @@ export default {
   },
 
   async producer({ url }, { connections }) {
-    const pool = new pg.Pool({ connectionString: url, max: connections });
+    const pool = quietPool({ connectionString: url, max: connections });
     return {
-      add: (i) => pool.query({ name: 'ref_insert_one', text: 'INSERT INTO ref_insert (args) VALUES ($1)', values: [[i]] }),
+      add: (i) => pool.query({ name: 'ref_insert_one', text: 'INSERT INTO ref_insert (args) VALUES ($1)', values: [JSON.stringify([i])] }),
       addMany: (indexes) =>
         pool.query({
           name: 'ref_insert_many',

@@ -5,8 +5,7 @@
 // NOTIFYs on insert), so its pickup latency is a ceiling too. It has none of
 // a queue's features: no retries, no lock expiry, no priorities.
 
-import pg from 'pg';
-import { mapWithConcurrency, packageVersion, runSql, sqlInspector } from './_shared.js';
+import { mapWithConcurrency, packageVersion, quietClient, quietPool, runSql, sqlInspector } from './_shared.js';
 
 const CLAIM_LIMIT = 500;
 
@@ -50,9 +49,9 @@ export default {
   install: ({ url }) => runSql(url, SCHEMA),
 
   async producer({ url }, { connections }) {
-    const pool = new pg.Pool({ connectionString: url, max: connections });
+    const pool = quietPool({ connectionString: url, max: connections });
     return {
-      add: (i) => pool.query({ name: 'ref_task_one', text: 'INSERT INTO ref_task (args) VALUES ($1)', values: [[i]] }),
+      add: (i) => pool.query({ name: 'ref_task_one', text: 'INSERT INTO ref_task (args) VALUES ($1)', values: [JSON.stringify([i])] }),
       addMany: (indexes) =>
         pool.query({
           name: 'ref_task_many',
@@ -74,7 +73,7 @@ export default {
   inspector: ({ url }) => sqlInspector(url, 'SELECT count(*) FROM ref_task WHERE state < 2'),
 
   async startWorker({ url }, { concurrency, onTask }) {
-    const client = new pg.Client({ connectionString: url });
+    const client = quietClient({ connectionString: url });
     await client.connect();
     let stopping = false;
     let wake = null;

@@ -178,9 +178,10 @@ export class TaskStore {
     return this.db.query(this.statements.outcomes, [ids]);
   }
 
-  async nextRunAt(queues: readonly string[] | null, names: readonly string[]): Promise<Date | undefined> {
-    const [row] = await this.db.query<{ run_at: Date }>(this.statements.nextRunAt, [queues, names]);
-    return row?.run_at;
+  /** @returns ms from now (on the database's clock) until the earliest pending task is due; ≤ 0 when one is due; undefined when none is pending. */
+  async msUntilNextRun(queues: readonly string[] | null, names: readonly string[]): Promise<number | undefined> {
+    const [row] = await this.db.query<{ run_at: Date; db_now: Date }>(this.statements.nextRunAt, [queues, names]);
+    return row ? row.run_at.getTime() - row.db_now.getTime() : undefined;
   }
 
   async notify(payload: string): Promise<void> {

@@ -19,6 +19,9 @@ import { CompletionBatcher } from './completion-batcher.js';
 import { TaskRunner, type RunningAttempt } from './task-runner.js';
 import { WakeupTimer } from './wakeup-timer.js';
 
+/** First delay before looking again for a due task another worker may be claiming. */
+const DUE_RETRY_MIN_MS = 10;
+
 /**
  * This process's worker: claims due tasks in batches and runs up to
  * `concurrency` at once.
@@ -55,6 +58,7 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private subscriptions: Subscription[] = [];
   private lastClaimError = 0;
+  private dueRetryMs = DUE_RETRY_MIN_MS;
 
   constructor(
     @Inject(QUEUED_TASKS_CONFIG) config: ResolvedQueuedTasksConfig,
@@ -163,6 +167,7 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
       }
       // RETURNING does not keep the claim's order; start the highest priority first.
       rows.sort(byClaimOrder);
+      if (rows.length > 0) this.dueRetryMs = DUE_RETRY_MIN_MS;
       this.buffer.push(...rows);
       if (rows.length < limit && generation === this.wakeGeneration) {
         this.drained = true;
@@ -197,12 +202,23 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   private async armForNextRunAt(): Promise<void> {
+    let ms: number | undefined;
     try {
-      const next = await this.store.nextRunAt(this.settings.queues, this.names);
-      if (next && this.accepting) this.timer.armAt(next.getTime());
+      ms = await this.store.msUntilNextRun(this.settings.queues, this.names);
     } catch {
-      // The poll covers it.
+      return; // The poll covers it.
     }
+    if (ms === undefined || !this.accepting) return;
+    if (ms > 0) {
+      this.dueRetryMs = DUE_RETRY_MIN_MS;
+      this.timer.armAt(Date.now() + ms);
+      return;
+    }
+    // Due but not claimed by us: it became due just after our claim looked,
+    // or another worker's claim holds it. Look again soon, backing off so a
+    // row held for long does not make us spin.
+    this.timer.armAt(Date.now() + this.dueRetryMs);
+    this.dueRetryMs = Math.min(this.dueRetryMs * 2, this.settings.pollIntervalMs);
   }
 
   private heartbeat(): void {

@@ -15,16 +15,18 @@ export function getTaskOutcomesStatement(t: QueueTables): SqlStatement {
 }
 
 /**
- * Earliest future run time of a pending task this worker could run (names
- * $2, queues $1 or all when null), through `tasks_due_idx`: an idle worker
- * arms its wake-up timer with it, so a delayed task or retry starts on time
- * even when its notification was missed. Only future rows: due ones are
- * either being claimed by someone or will be by the next wake-up.
+ * Earliest run time of a pending task this worker could run (names $2,
+ * queues $1 or all when null), through `tasks_due_idx`, with the database's
+ * clock: an idle worker arms its wake-up timer with the difference, so a
+ * delayed task or retry starts on time even when its notification was
+ * missed or the app server's clock drifts. A run time already past means a
+ * task became due after the claim looked (timers can fire a little early)
+ * or is being claimed by another worker: the worker looks again shortly.
  */
 export function nextRunAtStatement(t: QueueTables): SqlStatement {
   return prepared(`
-    SELECT run_at FROM ${t.tasks}
-    WHERE state = 'pending' AND run_at > now() AND name = ANY($2::text[])
+    SELECT run_at, now() AS db_now FROM ${t.tasks}
+    WHERE state = 'pending' AND name = ANY($2::text[])
       AND ($1::text[] IS NULL OR queue = ANY($1::text[]))
     ORDER BY run_at LIMIT 1`);
 }

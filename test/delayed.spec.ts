@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import { QueuedTask, TaskQueue } from '../lib/index.js';
+import { startTestApp } from './support/test-app.js';
+import { useTestDatabase } from './support/suite.js';
+import { sleep, waitFor } from './support/wait-for.js';
+
+@Injectable()
+class Clock {
+  readonly startedAt = new Map<string, number>();
+
+  @QueuedTask({ name: 'clock.tick' })
+  async tick(label: string): Promise<void> {
+    this.startedAt.set(label, Date.now());
+  }
+}
+
+/** Long enough that a task picked up on time cannot have been found by polling. */
+const SLOW_POLL_MS = 60_000;
+
+describe('delayed tasks', () => {
+  const { db, track } = useTestDatabase();
+
+  it('starts a delayed task no sooner than its run time and within 250 ms after it', async () => {
+    const app = track(await startTestApp({ url: db().url, providers: [Clock], worker: { pollIntervalMs: SLOW_POLL_MS } }));
+    const tasks = app.get(TaskQueue);
+    await sleep(100); // worker idle, past its first claim
+    const plan = [
+      { label: 'delay-700', delayMs: 700 },
+      { label: 'delay-1200', delayMs: 1_200 },
+      { label: 'run-at-900', runAt: new Date(Date.now() + 900) },
+    ];
+    const due = new Map<string, number>();
+    for (const { label, ...options } of plan) {
+      const before = Date.now();
+      const ref = await tasks.add(Clock, 'tick', [label], options);
+      const info = await ref.info();
+      due.set(label, info.runAt.getTime());
+      expect(info.runAt.getTime()).toBeGreaterThanOrEqual(before + (options.delayMs ?? options.runAt!.getTime() - before) - 50);
+    }
+    const clock = app.get(Clock);
+    await waitFor(() => clock.startedAt.size === plan.length, 5_000, 'delayed tasks');
+    for (const { label } of plan) {
+      const late = clock.startedAt.get(label)! - due.get(label)!;
+      expect(late).toBeGreaterThanOrEqual(0);
+      expect(late).toBeLessThanOrEqual(250);
+    }
+  });
+
+  it('picks up a delayed task enqueued by another process, and one enqueued before the worker started', async () => {
+    const producer = track(await startTestApp({ url: db().url, providers: [Clock], worker: { enabled: false } }));
+    const tasks = producer.get(TaskQueue);
+    const early = await tasks.add(Clock, 'tick', ['before-start'], { delayMs: 1_500 });
+    const worker = track(await startTestApp({ url: db().url, providers: [Clock], worker: { pollIntervalMs: SLOW_POLL_MS } }));
+    await sleep(200);
+    const late = await tasks.add(Clock, 'tick', ['after-start'], { delayMs: 600 });
+    const clock = worker.get(Clock);
+    await waitFor(() => clock.startedAt.size === 2, 5_000, 'delayed tasks');
+    for (const [label, ref] of [['before-start', early], ['after-start', late]] as const) {
+      const late = clock.startedAt.get(label)! - (await ref.info()).runAt.getTime();
+      expect(late).toBeGreaterThanOrEqual(0);
+      expect(late).toBeLessThanOrEqual(250);
+    }
+  });
+
+  it('picks up a due task at once through the notification, not the poll', async () => {
+    const worker = track(await startTestApp({ url: db().url, providers: [Clock], worker: { pollIntervalMs: SLOW_POLL_MS } }));
+    const producer = track(await startTestApp({ url: db().url, providers: [Clock], worker: { enabled: false } }));
+    await sleep(100);
+    const before = Date.now();
+    await producer.get(TaskQueue).add(Clock, 'tick', ['now']);
+    const clock = worker.get(Clock);
+    await waitFor(() => clock.startedAt.has('now'), 2_000, 'task');
+    expect(clock.startedAt.get('now')! - before).toBeLessThan(250);
+  });
+});
