@@ -31,7 +31,9 @@ export async function measureDrain(system, target, h, { slice, expectAllDone }) 
     const problems = [];
     if (summary.duplicates) problems.push(`${summary.duplicates} tasks ran twice`);
     if (expectAllDone && summary.distinct !== slice) problems.push(`${summary.distinct} of ${slice} tasks ran`);
-    if (left !== initial - summary.distinct) problems.push(`${initial - left} tasks finished in the database but ${summary.distinct} ran`);
+    const finished = initial - left;
+    if (finished < summary.distinct) problems.push(`${summary.distinct - finished} task(s) ran but were not marked finished after the graceful stop (they would run again)`);
+    if (finished > summary.distinct) problems.push(`${finished - summary.distinct} task(s) marked finished without their handler running`);
     const seconds = (done.t - reached.firstStart) / 1000;
     return {
       tasksPerSec: slice / seconds,
