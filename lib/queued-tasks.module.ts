@@ -3,6 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { QUEUED_TASKS_CONFIG, QUEUED_TASKS_DATA_SOURCE } from './queued-tasks.constants.js';
 import { resolveConfig } from './config/resolve-config.js';
 import { TaskExplorer } from './discovery/task-explorer.js';
+import { BootstrapFailureCleanup } from './lifecycle/bootstrap-failure-cleanup.js';
 import { TaskMetadataAccessor } from './discovery/task-metadata.accessor.js';
 import { TaskRegistry } from './discovery/task-registry.js';
 import type { QueuedTasksModuleOptions } from './interfaces/queued-tasks-options.interface.js';
@@ -50,6 +51,7 @@ import { TaskWorker } from './worker/task-worker.service.js';
     TaskQueue,
     TaskWorker,
     OrphanRescuer,
+    BootstrapFailureCleanup,
   ],
   exports: [TaskQueue, TaskWorker, TaskRegistry, QUEUED_TASKS_DATA_SOURCE],
 })

@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { ScopedTaskHandlerError } from '../errors/scoped-task-handler.error.js';
+import { BootstrapFailureCleanup } from '../lifecycle/bootstrap-failure-cleanup.js';
 import { TaskMetadataAccessor } from './task-metadata.accessor.js';
 import { TaskRegistry } from './task-registry.js';
 
@@ -16,9 +17,19 @@ export class TaskExplorer implements OnModuleInit {
     private readonly scanner: MetadataScanner,
     private readonly metadata: TaskMetadataAccessor,
     private readonly registry: TaskRegistry,
+    private readonly cleanup: BootstrapFailureCleanup,
   ) {}
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
+    try {
+      this.explore();
+    } catch (error) {
+      await this.cleanup.release();
+      throw error;
+    }
+  }
+
+  private explore(): void {
     for (const wrapper of this.discovery.getProviders()) {
       const metatype = wrapper.metatype;
       if (!metatype || typeof metatype !== 'function' || !metatype.prototype) continue;

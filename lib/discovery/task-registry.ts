@@ -12,6 +12,8 @@ export class TaskRegistry {
 
   register(definition: TaskDefinition): void {
     const existing = this.byName.get(definition.name);
+    // The same class listed in two modules is two instances of one handler, not a conflict.
+    if (existing && existing.target === definition.target && existing.methodName === definition.methodName) return;
     if (existing) {
       throw new DuplicateTaskNameError(definition.name, describe(existing), describe(definition));
     }

@@ -12,11 +12,12 @@ const CONNECTION_MESSAGES =
  * Anything else is a bug of ours or of the statement and is rethrown as is.
  */
 export function translateDatabaseError(error: unknown, schema: string): unknown {
-  if (!(error instanceof Error)) return error;
+  // Duck-typed: errors of Node's own modules may come from another realm (vm contexts), where instanceof fails.
+  if (typeof error !== 'object' || error === null || typeof (error as Error).message !== 'string') return error;
   const code = (error as { code?: unknown }).code;
   if (code === '42P01' || code === '3F000') return new QueueSchemaMissingError(schema, { cause: error });
-  if ((typeof code === 'string' && CONNECTION_CODES.test(code)) || CONNECTION_MESSAGES.test(error.message)) {
-    return new QueueUnavailableError(error.message, { cause: error });
+  if ((typeof code === 'string' && CONNECTION_CODES.test(code)) || CONNECTION_MESSAGES.test((error as Error).message)) {
+    return new QueueUnavailableError((error as Error).message, { cause: error });
   }
   return error;
 }

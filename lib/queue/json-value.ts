@@ -44,13 +44,17 @@ function assertJsonSafe(value: unknown, path: string, ancestors: Set<object>): v
 
 function assertJsonSafeObject(value: object, path: string, ancestors: Set<object>): void {
   if (ancestors.has(value)) fail(path, 'circular reference');
-  if (value instanceof Date) fail(path, 'Date would come back as a string; pass date.toISOString() instead');
+  // Tag checks rather than instanceof, so values from another realm (vm contexts, iframes in tests) are judged alike.
+  if (Object.prototype.toString.call(value) === '[object Date]') {
+    fail(path, 'Date would come back as a string; pass date.toISOString() instead');
+  }
   ancestors.add(value);
   if (Array.isArray(value)) {
     value.forEach((item, index) => assertJsonSafe(item, `${path}[${index}]`, ancestors));
   } else {
+    // A plain object's prototype is (some realm's) Object.prototype, whose own prototype is null.
     const prototype = Object.getPrototypeOf(value);
-    if (prototype !== Object.prototype && prototype !== null) {
+    if (prototype !== null && Object.getPrototypeOf(prototype) !== null) {
       const kind = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
       fail(path, `${kind} instances would come back as plain objects; pass a plain object`);
     }

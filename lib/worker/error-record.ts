@@ -6,12 +6,12 @@ const MAX_MESSAGE_CHARS = 2_000;
 /** What is kept of a thrown value in the task's error history. Anything can be thrown; everything is recorded. */
 export function toAttemptError(error: unknown, attempt: number): TaskAttemptError {
   const at = new Date().toISOString();
-  if (error instanceof Error) {
+  if (isErrorLike(error)) {
     return {
       attempt,
-      name: error.name,
+      name: typeof error.name === 'string' ? error.name : 'Error',
       message: error.message.slice(0, MAX_MESSAGE_CHARS),
-      ...(error.stack ? { stack: error.stack.slice(0, MAX_STACK_CHARS) } : {}),
+      ...(typeof error.stack === 'string' ? { stack: error.stack.slice(0, MAX_STACK_CHARS) } : {}),
       at,
     };
   }
@@ -22,4 +22,10 @@ export function toAttemptError(error: unknown, attempt: number): TaskAttemptErro
     message = String(error);
   }
   return { attempt, name: 'NonErrorThrown', message: message.slice(0, MAX_MESSAGE_CHARS), at };
+}
+
+/** Errors from another realm (vm contexts, worker threads) fail `instanceof Error`; their shape does not. */
+function isErrorLike(value: unknown): value is Error {
+  return typeof value === 'object' && value !== null && typeof (value as Error).message === 'string' &&
+    (value instanceof Error || Object.prototype.toString.call(value) === '[object Error]');
 }

@@ -11,6 +11,7 @@ import type { Subscription } from 'rxjs';
 import { DEFAULT_MAX_CLAIM_BATCH, QUEUED_TASKS_CONFIG } from '../queued-tasks.constants.js';
 import type { ResolvedQueuedTasksConfig, ResolvedWorkerConfig } from '../config/resolved-config.js';
 import { TaskRegistry } from '../discovery/task-registry.js';
+import { BootstrapFailureCleanup } from '../lifecycle/bootstrap-failure-cleanup.js';
 import { NotificationListener } from '../notifications/notification-listener.js';
 import type { QueueNotification } from '../notifications/queue-notification.js';
 import type { ClaimedTaskRow } from '../persistence/sql/task-row.js';
@@ -65,6 +66,7 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly registry: TaskRegistry,
     private readonly store: TaskStore,
     private readonly listener: NotificationListener,
+    private readonly cleanup: BootstrapFailureCleanup,
   ) {
     this.settings = config.worker;
     this.completions = new CompletionBatcher(store, this.id);
@@ -93,7 +95,12 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
       this.logger.warn('Worker enabled but no @QueuedTask() handler was found; not starting it');
       return;
     }
-    await this.store.registerWorker(this.registration());
+    try {
+      await this.store.registerWorker(this.registration());
+    } catch (error) {
+      await this.cleanup.release();
+      throw error;
+    }
     this.started = true;
     this.subscriptions.push(
       this.listener.notifications$.subscribe((notification) => this.onNotification(notification)),

@@ -1,0 +1,25 @@
+import { Injectable } from '@nestjs/common';
+import { NotificationListener } from '../notifications/notification-listener.js';
+import { QueueDataSourceCloser } from '../persistence/queue-data-source.provider.js';
+import { OrphanRescuer } from '../worker/orphan-rescuer.service.js';
+
+/**
+ * Nest runs no shutdown hook for an application whose bootstrap threw, so a
+ * hook of ours that fails (a duplicate task name, a database gone during
+ * start-up) releases what the module had opened before rethrowing: the
+ * rescuer's timer, the LISTEN connection and the DataSource the module owns.
+ */
+@Injectable()
+export class BootstrapFailureCleanup {
+  constructor(
+    private readonly rescuer: OrphanRescuer,
+    private readonly listener: NotificationListener,
+    private readonly closer: QueueDataSourceCloser,
+  ) {}
+
+  async release(): Promise<void> {
+    await this.rescuer.beforeApplicationShutdown().catch(() => undefined);
+    await this.listener.close().catch(() => undefined);
+    await this.closer.onApplicationShutdown().catch(() => undefined);
+  }
+}
