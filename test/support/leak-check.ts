@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { TestDatabase } from './test-database.js';
 
 /** Kinds of handle that would mean a worker, timer or connection of ours outlived `app.close()`. */
@@ -39,7 +40,11 @@ export class LeakCheck {
       if ((leaked.length === 0 && connections.length === 0) || Date.now() > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const workers = await this.db.query(`SELECT id FROM queued_tasks.workers`);
+    // Workers of this process only: a SIGKILLed child's row legitimately stays until pruned.
+    const workers = await this.db.query(`SELECT id FROM queued_tasks.workers WHERE pid = $1 AND hostname = $2`, [
+      process.pid,
+      hostname(),
+    ]);
     const problems = [
       ...leaked.map((line) => `open handle ${line}`),
       ...connections.map((c) => `open connection ${c.application_name} (${c.state})`),

@@ -1,0 +1,70 @@
+/**
+ * Compile-time tests of TaskQueue's typing, checked by the `tsc` step of
+ * `npm test`: every `@ts-expect-error` line must fail to compile, and every
+ * other line must compile. Nothing here runs.
+ */
+import { Injectable } from '@nestjs/common';
+import { QueuedTask, type TaskQueue, type TaskRef } from '../../lib/index.js';
+
+@Injectable()
+class MailTasks {
+  @QueuedTask({ name: 'mail.welcome' })
+  async sendWelcome(email: string, name: string): Promise<{ messageId: string }> {
+    return { messageId: `${email}:${name}` };
+  }
+
+  @QueuedTask()
+  count(items: number[], optional?: boolean): number {
+    return optional ? items.length : 0;
+  }
+
+  readonly notAMethod = 42;
+}
+
+declare module '../../lib/index.js' {
+  interface QueuedTasksRegistry {
+    'mail.welcome': MailTasks['sendWelcome'];
+  }
+}
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+function assertType<T extends true>(): T | void {}
+
+export async function typeTests(tasks: TaskQueue): Promise<void> {
+  const ref = await tasks.add(MailTasks, 'sendWelcome', ['a@b.c', 'Ann'], { priority: 10, delayMs: 5_000 });
+  assertType<Equal<typeof ref, TaskRef<{ messageId: string }>>>();
+  const out = await ref.result({ timeoutMs: 30_000 });
+  assertType<Equal<typeof out, { messageId: string }>>();
+  const messageId: string = out.messageId;
+  void messageId;
+
+  // Synchronous handlers and optional parameters.
+  const counted = await tasks.add(MailTasks, 'count', [[1, 2, 3]]);
+  assertType<Equal<Awaited<ReturnType<typeof counted.result>>, number>>();
+  await tasks.add(MailTasks, 'count', [[1], true]);
+
+  // @ts-expect-error misspelt method
+  await tasks.add(MailTasks, 'sendWelcom', ['a@b.c', 'Ann']);
+  // @ts-expect-error a property, not a method
+  await tasks.add(MailTasks, 'notAMethod', []);
+  // @ts-expect-error wrong argument type
+  await tasks.add(MailTasks, 'sendWelcome', ['a@b.c', 42]);
+  // @ts-expect-error missing argument
+  await tasks.add(MailTasks, 'sendWelcome', ['a@b.c']);
+  // @ts-expect-error too many arguments
+  await tasks.add(MailTasks, 'sendWelcome', ['a@b.c', 'Ann', 'extra']);
+  // @ts-expect-error unknown option
+  await tasks.add(MailTasks, 'sendWelcome', ['a@b.c', 'Ann'], { priorty: 1 });
+  // @ts-expect-error runAt must be a Date
+  await tasks.add(MailTasks, 'sendWelcome', ['a@b.c', 'Ann'], { runAt: '2030-01-01' });
+
+  // By a name declared in QueuedTasksRegistry: typed like the method.
+  const byName = await tasks.add('mail.welcome', ['a@b.c', 'Ann']);
+  assertType<Equal<Awaited<ReturnType<typeof byName.result>>, { messageId: string }>>();
+  // @ts-expect-error declared name, wrong arguments
+  await tasks.add('mail.welcome', ['a@b.c']);
+
+  // An undeclared name still works, with unknown arguments and result (checked at run time).
+  const loose = await tasks.add('MailTasks.count', [[1]]);
+  assertType<Equal<Awaited<ReturnType<typeof loose.result>>, unknown>>();
+}
