@@ -34,7 +34,7 @@ export class TaskRunner {
     private readonly workerId: string,
     private readonly findDefinition: (name: string) => TaskDefinition | undefined,
     /** Called with the run time of a scheduled retry, so the worker can arm its timer. */
-    private readonly onRetryScheduled: (runAt: Date) => void,
+    private readonly onRetryScheduled: (runAt: Date) => unknown,
   ) {}
 
   start(row: ClaimedTaskRow): RunningAttempt {

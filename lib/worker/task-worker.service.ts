@@ -75,7 +75,8 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
       this.completions,
       this.id,
       (name) => this.registry.findByName(name),
-      (runAt) => this.timer.armAt(runAt.getTime()),
+      // An attempt failing while we drain must not re-arm the timer shutdown cleared.
+      (runAt) => this.accepting && this.timer.armAt(runAt.getTime()),
     );
   }
 

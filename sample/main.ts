@@ -1,0 +1,25 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module.js';
+import { ensureDatabase } from './database.js';
+
+const stopDatabase = await ensureDatabase();
+const app = await NestFactory.create(AppModule);
+// SIGINT/SIGTERM close the app: workers drain before the database goes away.
+app.enableShutdownHooks();
+const port = Number(process.env.PORT ?? 3000);
+await app.listen(port);
+console.log(`Sample listening on http://localhost:${port}
+  curl -X POST localhost:${port}/users -H 'content-type: application/json' -d '{"email":"ann@example.com","name":"Ann"}'
+  curl 'localhost:${port}/tasks/1?waitMs=10000'`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    // Nest's own handler closes the app; stop the embedded server once it has.
+    setImmediate(async () => {
+      await app.close();
+      await stopDatabase();
+      process.exit(0);
+    });
+  });
+}
