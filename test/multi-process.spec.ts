@@ -1,18 +1,10 @@
-import { Injectable } from '@nestjs/common';
-import { QueuedTask, TaskQueue } from '../lib/index.js';
+import { TaskQueue } from '../lib/index.js';
+import { RecordedTasksProducer as RecordedTasks } from './fixtures/recorded-tasks.producer.js';
 import { createExecutionsTable, executions } from './support/executions.js';
 import { startTestApp } from './support/test-app.js';
 import { useTestDatabase } from './support/suite.js';
 import { waitFor } from './support/wait-for.js';
 import { startWorkerProcess, type WorkerProcess } from './support/worker-process.js';
-
-@Injectable()
-class RecordedTasks {
-  @QueuedTask({ name: 'recorded.sleep', maxAttempts: 3 })
-  async sleep(_ms: number): Promise<number> {
-    throw new Error('runs in the worker processes only');
-  }
-}
 
 const TASKS = 3_000;
 
