@@ -1,6 +1,7 @@
 import {
   DEFAULT_HEARTBEAT_RATIO,
   DEFAULT_LEASE_MS,
+  DEFAULT_MAX_PREFETCH,
   DEFAULT_POLL_INTERVAL_MS,
   DEFAULT_SCHEMA,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
@@ -41,7 +42,7 @@ export function resolveConfig(options: QueuedTasksModuleOptions): ResolvedQueued
       leaseMs,
       heartbeatIntervalMs: worker.heartbeatIntervalMs ?? Math.round(leaseMs * DEFAULT_HEARTBEAT_RATIO),
       rescueIntervalMs: worker.rescueIntervalMs ?? Math.round(leaseMs / 2),
-      prefetch: worker.prefetch ?? concurrency,
+      prefetch: worker.prefetch ?? DEFAULT_MAX_PREFETCH,
     },
     defaults: options.defaults ?? {},
   };

@@ -44,9 +44,12 @@ export interface QueuedTasksWorkerOptions {
   /** How often this process looks for tasks of dead workers. @default leaseMs / 2 */
   rescueIntervalMs?: number;
   /**
-   * Tasks claimed ahead of free slots, so a slot that frees up starts its next
-   * task without a round trip. Claimed tasks are `running` under this worker,
-   * so keep it small when tasks are slow. @default concurrency
+   * Upper bound of the tasks claimed ahead of free slots, so that a freed slot
+   * starts its next task without a round trip and one claim statement feeds
+   * many runs. Within this bound the worker sizes its buffer to about two
+   * claim round trips of work: hundreds for tasks that take microseconds,
+   * none for tasks that take seconds. 0 claims only for free slots.
+   * @default 500
    */
   prefetch?: number;
 }

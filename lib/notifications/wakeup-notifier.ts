@@ -3,22 +3,29 @@ import { TaskStore } from '../persistence/task-store.js';
 import { wakeupPayload } from './queue-notification.js';
 
 /**
- * Sends the NOTIFY that wakes idle workers after tasks are inserted,
- * coalesced: at most one NOTIFY is in flight per process, and everything
- * inserted meanwhile rides on the next one (leading and trailing edge).
+ * Wakes idle workers after tasks are inserted, with at most one notification
+ * in flight per process.
  *
- * Why not NOTIFY inside the INSERT's transaction: PostgreSQL serialises the
- * commits of notifying transactions, so every concurrent enqueue would wait
- * for the previous one's disk flush, halving single-enqueue throughput. Sent
- * this way a burst of inserts costs one or two NOTIFYs, and the first one
- * leaves as soon as the first insert commits, so pickup latency is one round
- * trip. If the NOTIFY is lost (crash between insert and notify), the task is
+ * Why not a NOTIFY in every insert: PostgreSQL serialises the commits of
+ * notifying transactions (they cannot share a disk flush), so concurrent
+ * enqueues would each wait for the previous one, halving single-enqueue
+ * throughput. Why not always a separate NOTIFY after the insert: that is one
+ * more round trip and disk flush before a worker hears of the task.
+ *
+ * So: the leading edge rides on the insert (`tryCarry()` says whether this
+ * insert should carry its own NOTIFY); inserts that start while one is in
+ * flight are plain, and whatever they added is announced by one trailing
+ * NOTIFY when the in-flight one is done. A burst of concurrent inserts costs
+ * a notifying commit or two, and an isolated insert costs nothing extra.
+ *
+ * If a NOTIFY is lost (a crash between insert and NOTIFY), the task is
  * already durable and the workers' polling fallback finds it.
  */
 @Injectable()
 export class WakeupNotifier implements BeforeApplicationShutdown {
   private readonly logger = new Logger('QueuedTasks');
-  private inFlight: Promise<void> | null = null;
+  private busy = false;
+  private flushing: Promise<void> | null = null;
   private pendingQueues = new Set<string>();
   private pendingRunAt: number | null = null;
   private pendingDue = false;
@@ -26,13 +33,26 @@ export class WakeupNotifier implements BeforeApplicationShutdown {
 
   constructor(private readonly store: TaskStore) {}
 
-  /** `runAt` is the epoch ms of a delayed task, or null when it is due now. */
+  /** Before an insert: true when it should carry the wake-up itself; then call `carried()` once it has finished. */
+  tryCarry(): boolean {
+    if (this.busy) return false;
+    this.busy = true;
+    return true;
+  }
+
+  /** The carrying insert finished (committed or failed): announce what plain inserts added meanwhile. */
+  carried(): void {
+    this.busy = false;
+    if (this.hasPending) this.startFlush();
+  }
+
+  /** After a plain insert: `runAt` is the epoch ms when the earliest of its tasks is due. */
   wake(queue: string, runAt: number | null): void {
     this.pendingQueues.add(queue);
     if (runAt === null || runAt <= Date.now()) this.pendingDue = true;
     else this.pendingRunAt = this.pendingRunAt === null ? runAt : Math.min(this.pendingRunAt, runAt);
     this.hasPending = true;
-    if (!this.inFlight) this.inFlight = this.flush();
+    if (!this.busy) this.startFlush();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -41,7 +61,14 @@ export class WakeupNotifier implements BeforeApplicationShutdown {
 
   /** Waits for notifications already requested, so nothing of ours is left in flight. */
   async drain(): Promise<void> {
-    while (this.inFlight) await this.inFlight;
+    while (this.flushing) await this.flushing;
+  }
+
+  private startFlush(): void {
+    this.busy = true;
+    this.flushing = this.flush().finally(() => {
+      this.flushing = null;
+    });
   }
 
   private async flush(): Promise<void> {
@@ -61,6 +88,6 @@ export class WakeupNotifier implements BeforeApplicationShutdown {
         this.logger.warn(`Wake-up notification failed (${(error as Error).message}); workers will find the tasks by polling`);
       }
     }
-    this.inFlight = null;
+    this.busy = false;
   }
 }

@@ -5,6 +5,7 @@ import { claimTasksInQueuesStatement, claimTasksStatement } from './sql/claim-ta
 import { completeTasksStatement } from './sql/complete-tasks.sql.js';
 import { failTaskStatement } from './sql/fail-task.sql.js';
 import {
+  insertTaskNotifyingStatement,
   insertTaskStatement,
   insertTaskValues,
   insertTasksStatement,
@@ -58,6 +59,7 @@ export type TaskOutcomeRow = Pick<TaskRow, 'id' | 'name' | 'state' | 'result' | 
 export class TaskStore {
   private readonly statements: Record<
     | 'insertTask'
+    | 'insertTaskNotifying'
     | 'insertTasks'
     | 'claim'
     | 'claimInQueues'
@@ -80,6 +82,7 @@ export class TaskStore {
     const t = db.tables;
     this.statements = {
       insertTask: insertTaskStatement(t),
+      insertTaskNotifying: insertTaskNotifyingStatement(t),
       insertTasks: insertTasksStatement(t),
       claim: claimTasksStatement(t),
       claimInQueues: claimTasksInQueuesStatement(t),
@@ -102,8 +105,11 @@ export class TaskStore {
     return this.db.tables.channel;
   }
 
-  async insertTask(task: NewTaskRow): Promise<{ id: string; run_at: Date }> {
-    const [row] = await this.db.query<{ id: string; run_at: Date }>(this.statements.insertTask, insertTaskValues(task));
+  /** With `notify`, the insert's own transaction also wakes the workers. */
+  async insertTask(task: NewTaskRow, notify: boolean): Promise<{ id: string; run_at: Date }> {
+    const [row] = notify
+      ? await this.db.query<{ id: string; run_at: Date }>(this.statements.insertTaskNotifying, [...insertTaskValues(task), this.channel])
+      : await this.db.query<{ id: string; run_at: Date }>(this.statements.insertTask, insertTaskValues(task));
     return row!;
   }
 

@@ -84,8 +84,14 @@ export class TaskQueue {
             options: params[3] as AddTaskOptions | undefined,
           };
     const { definition, row } = this.prepare(request);
-    const inserted = await this.store.insertTask(row);
-    this.notifier.wake(row.queue, inserted.run_at.getTime());
+    const carries = this.notifier.tryCarry();
+    let inserted: { id: string; run_at: Date };
+    try {
+      inserted = await this.store.insertTask(row, carries);
+    } finally {
+      if (carries) this.notifier.carried();
+    }
+    if (!carries) this.notifier.wake(row.queue, inserted.run_at.getTime());
     return new TaskRef(inserted.id, definition.name, this.store, this.waiter);
   }
 

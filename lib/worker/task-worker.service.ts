@@ -17,6 +17,7 @@ import type { QueueNotification } from '../notifications/queue-notification.js';
 import type { ClaimedTaskRow } from '../persistence/sql/task-row.js';
 import { TaskStore } from '../persistence/task-store.js';
 import { CompletionBatcher } from './completion-batcher.js';
+import { PrefetchSizer } from './prefetch-sizer.js';
 import { TaskRunner, type RunningAttempt } from './task-runner.js';
 import { WakeupTimer } from './wakeup-timer.js';
 
@@ -46,6 +47,7 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
   private readonly completions: CompletionBatcher;
   private readonly runner: TaskRunner;
   private readonly timer = new WakeupTimer(() => this.wake());
+  private readonly prefetch: PrefetchSizer;
   private buffer: ClaimedTaskRow[] = [];
   private released: string[] = [];
   private names: string[] = [];
@@ -69,6 +71,7 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly cleanup: BootstrapFailureCleanup,
   ) {
     this.settings = config.worker;
+    this.prefetch = new PrefetchSizer(this.settings.concurrency, this.settings.prefetch);
     this.completions = new CompletionBatcher(store, this.id);
     this.runner = new TaskRunner(
       store,
@@ -156,13 +159,23 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
   private async fill(): Promise<void> {
     while (this.accepting) {
       this.startBuffered();
-      const wanted = this.settings.concurrency + this.settings.prefetch - this.running.size - this.buffer.length;
-      if (wanted <= 0 || this.drained) return;
+      if (this.drained) return;
+      const free = this.settings.concurrency - this.running.size;
+      const target = this.prefetch.target();
+      // Claim when a slot would otherwise wait, or when the buffer is half
+      // spent: then in one statement, for everything missing. Claiming on
+      // every freed slot would mean one statement per task.
+      const starving = free > 0 && this.buffer.length === 0;
+      if (!starving && this.buffer.length > target / 2) return;
+      const wanted = free + target - this.buffer.length;
+      if (wanted <= 0) return;
       const limit = Math.min(wanted, DEFAULT_MAX_CLAIM_BATCH);
       const generation = this.wakeGeneration;
       let rows: ClaimedTaskRow[];
       try {
+        const started = performance.now();
         rows = await this.store.claim(this.id, this.names, limit, this.settings.queues);
+        this.prefetch.recordClaim(performance.now() - started);
       } catch (error) {
         this.reportClaimError(error as Error);
         // Polling retries; spinning on a database that is down would not help.
@@ -187,9 +200,11 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
   private startBuffered(): void {
     while (this.running.size < this.settings.concurrency && this.buffer.length > 0) {
       const row = this.buffer.shift()!;
+      const started = performance.now();
       const attempt = this.runner.start(row);
       this.running.set(row.id, attempt);
       void attempt.done.then((outcome) => {
+        this.prefetch.recordTask(performance.now() - started);
         this.running.delete(row.id);
         if (outcome === 'released') this.released.push(row.id);
         this.startBuffered();

@@ -30,6 +30,26 @@ export function insertTaskStatement(t: QueueTables): SqlStatement {
     RETURNING id, run_at`);
 }
 
+/**
+ * The same insert carrying its own wake-up NOTIFY ($10 = channel), for the
+ * leading edge: when no other notification of this process is in flight,
+ * the wake-up rides on the insert's own commit, so an idle worker hears of
+ * the task with no extra round trip or disk flush. Only one such insert is
+ * in flight per process at a time (see WakeupNotifier), so notifying
+ * commits never queue up behind each other.
+ */
+export function insertTaskNotifyingStatement(t: QueueTables): SqlStatement {
+  return prepared(`
+    WITH inserted AS (
+      INSERT INTO ${t.tasks} (name, queue, args, priority, run_at, max_attempts, backoff, timeout_ms)
+      VALUES ($1, $2, $3::jsonb, $4, COALESCE($5::timestamptz, now() + $6::integer * interval '1 millisecond'), $7, $8::jsonb, $9)
+      RETURNING id, run_at, queue
+    )
+    SELECT id, run_at, pg_notify($10, json_build_object('k', 'w', 'q', json_build_array(queue),
+      'r', CASE WHEN run_at > now() THEN (extract(epoch FROM run_at) * 1000)::bigint END)::text) AS notified
+    FROM inserted`);
+}
+
 export function insertTaskValues(task: NewTaskRow): unknown[] {
   return [task.name, task.queue, task.args, task.priority, task.runAt, task.delayMs, task.maxAttempts, task.backoff, task.timeoutMs];
 }

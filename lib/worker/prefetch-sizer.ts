@@ -1,0 +1,42 @@
+/** Weight of the newest sample in the moving averages: recent load matters, one outlier does not. */
+const ALPHA = 0.2;
+/** Work in the buffer should last this many claim round trips, so a refill lands before it runs dry. */
+const ROUND_TRIPS_COVERED = 2;
+
+/**
+ * Decides how many tasks a worker holds claimed ahead of its free slots.
+ *
+ * The buffer is sized to the work that runs during about two claim round
+ * trips: `concurrency × 2 × claimMs / taskMs`, bounded by the configured
+ * `prefetch`. Fast tasks (a no-op runs in microseconds) get a buffer of
+ * hundreds, so one claim statement feeds hundreds of runs; slow tasks get
+ * almost none, so a task is never held by a busy worker while another one
+ * idles, and a crash strands few claimed-but-unstarted tasks.
+ *
+ * It starts from the pessimistic side (tasks assumed slow) and adapts after
+ * the first measurements.
+ */
+export class PrefetchSizer {
+  private claimMs = 1;
+  private taskMs = Number.POSITIVE_INFINITY;
+
+  constructor(
+    private readonly concurrency: number,
+    private readonly maxPrefetch: number,
+  ) {}
+
+  recordClaim(ms: number): void {
+    this.claimMs += ALPHA * (ms - this.claimMs);
+  }
+
+  recordTask(ms: number): void {
+    this.taskMs = Number.isFinite(this.taskMs) ? this.taskMs + ALPHA * (ms - this.taskMs) : ms;
+  }
+
+  /** Tasks to hold beyond the free slots. */
+  target(): number {
+    if (!Number.isFinite(this.taskMs)) return Math.min(this.maxPrefetch, this.concurrency);
+    const wanted = Math.ceil((this.concurrency * ROUND_TRIPS_COVERED * this.claimMs) / Math.max(this.taskMs, 0.001));
+    return Math.min(this.maxPrefetch, wanted);
+  }
+}
