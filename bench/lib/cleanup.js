@@ -22,6 +22,11 @@ export function trackChild(child) {
   child.once('exit', () => children.delete(child));
 }
 
+// True once cleanup has begun (Ctrl-C): nothing new may be started.
+export function isStopping() {
+  return running !== null;
+}
+
 // After a measurement timed out: its worker may be stuck, end it.
 export function killChildren() {
   for (const child of children) child.kill('SIGKILL');
@@ -49,6 +54,13 @@ export function installSignalHandlers() {
       runCleanup().finally(() => process.exit(130));
     });
   }
+  // A library's connection erroring with nobody listening (typically because
+  // the server is shutting down) must not skip the cleanup.
+  process.on('uncaughtException', (err) => {
+    if (running) return; // already cleaning up: connections are expected to die
+    console.error(err?.stack ?? err);
+    runCleanup().finally(() => process.exit(1));
+  });
   process.once('exit', () => {
     for (const child of children) child.kill('SIGKILL');
   });

@@ -107,7 +107,9 @@ export function createHarness({ config, pgServer, redisUrl }) {
     },
 
     async dropTemplates() {
-      for (const name of templates.values()) await pgServer.dropDatabase(name).catch(() => {});
+      for (const name of templates.values()) {
+        await pgServer.dropDatabase(name).catch((err) => console.log(`  (could not drop ${name}: ${err.message})`));
+      }
       templates.clear();
     },
   };

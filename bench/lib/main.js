@@ -5,7 +5,7 @@
 
 import os from 'node:os';
 import path from 'node:path';
-import { installSignalHandlers, killChildren, runCleanup } from './cleanup.js';
+import { installSignalHandlers, isStopping, killChildren, runCleanup } from './cleanup.js';
 import { nowMs, withTimeout } from './clock.js';
 import { config } from './config.js';
 import { createHarness } from './harness.js';
@@ -56,6 +56,7 @@ async function runWorkload(workload, systems, harness) {
   console.log(`\n== ${workload.title} ==`);
   for (let round = 0; round < config.rounds; round++) {
     for (const system of rotate(participants, round)) {
+      if (isStopping()) throw new Error('interrupted');
       const started = nowMs();
       let fresh = null;
       try {
@@ -65,7 +66,8 @@ async function runWorkload(workload, systems, harness) {
         console.log(`  r${round + 1} ${system.label}: ${oneLine(workload, result)}  (${((nowMs() - started) / 1000).toFixed(1)} s)`);
       } catch (err) {
         killChildren();
-        rows[system.id].errors.push(`round ${round + 1}: ${err?.message ?? err}`);
+        // The report keeps the first line; the console gets the whole stack.
+        rows[system.id].errors.push(`round ${round + 1}: ${String(err?.message ?? err).split('\n')[0]}`);
         console.log(`  r${round + 1} ${system.label}: FAILED ${err?.stack ?? err}`);
       } finally {
         await fresh?.dispose().catch((err) => console.log(`  (could not drop measurement data: ${err.message})`));

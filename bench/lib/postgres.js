@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
-import { onCleanup } from './cleanup.js';
+import { isStopping, onCleanup } from './cleanup.js';
 
 const benchDir = path.resolve(import.meta.dirname, '..');
 
@@ -103,6 +103,7 @@ const quoteIdent = (name) => `"${name.replace(/"/g, '""')}"`;
 export async function startPostgres(config) {
   const server = config.databaseUrl ? { kind: 'external', url: config.databaseUrl } : await startEmbedded();
   const admin = new pg.Client({ connectionString: server.url });
+  admin.on('error', () => {}); // the server going away on Ctrl-C must not crash the cleanup
   await admin.connect();
   onCleanup('admin connection', () => admin.end());
   const versionNum = Number((await admin.query('SHOW server_version_num')).rows[0].server_version_num);
@@ -114,6 +115,7 @@ export async function startPostgres(config) {
     urlFor: (database) => urlWithDatabase(server.url, database),
 
     async createDatabase(name, template) {
+      if (isStopping()) throw new Error('stopping'); // no database may outlive the cleanup
       // FILE_COPY copies the template's files instead of WAL-logging every block,
       // which keeps a 1.2M-row W6 template cheap to clone (PostgreSQL >= 15).
       const strategy = template && versionNum >= 150000 ? ' STRATEGY FILE_COPY' : '';
@@ -143,7 +145,9 @@ export async function startPostgres(config) {
   // Databases are dropped even when a measurement failed half-way.
   onCleanup('bench databases', async () => {
     if (server.kind === 'embedded') return; // the whole data directory goes away
-    for (const name of [...created]) await pgServer.dropDatabase(name).catch(() => {});
+    for (const name of [...created]) {
+      await pgServer.dropDatabase(name).catch((err) => console.error(`could not drop database ${name}: ${err.message}`));
+    }
   });
   return pgServer;
 }

@@ -28,8 +28,9 @@ export function ratio(ours, other, better) {
 function checkCell(rounds, key) {
   const values = rounds.map((r) => r[key]).filter(Boolean);
   if (values.length === 0) return '—';
-  const failed = [...new Set(values.filter((v) => v !== 'ok'))];
-  return failed.length ? failed.join('; ') : 'ok';
+  const failed = values.filter((v) => v !== 'ok');
+  if (failed.length === 0) return 'ok';
+  return `${failed.length} of ${values.length} rounds ${[...new Set(failed)].join('; ')}`;
 }
 
 // Adds summary (per metric) and ratios (vs ours) to every row of a workload.
@@ -90,7 +91,7 @@ export function reportMarkdown(results, systems) {
     '',
     `${meta.date} · ${meta.rounds} round(s) per workload, systems in rotating order · total ${fmt(meta.durationSeconds)} s`,
     '',
-    '**How to read:** each cell is the median over rounds with [min–max]. "ours vs this" is our median divided by that system\'s for throughput, and that system\'s divided by ours for latency and memory, so **> 1× always means nestjs-queued-tasks is better**. Rows marked "ref:" are ceilings no queue can beat: ours vs a reference is below 1× by construction and shows how close we get.',
+    '**How to read:** each cell is the median over rounds with [min–max]. "ours vs this" is our median divided by that system\'s for throughput, and that system\'s divided by ours for latency and memory, so **> 1× always means nestjs-queued-tasks is better**. Rows marked "ref:" are hand-written SQL with no queue features: "ref: bare INSERT" is the ceiling for enqueueing (W1, W2) and "ref: claim loop" the ceiling for draining (W3, W6); there ours vs a reference is below 1× by construction and shows how close we get.',
     '',
     '## Environment',
     '',

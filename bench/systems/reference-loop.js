@@ -42,6 +42,9 @@ export default {
   kind: 'reference',
   backend: 'postgres',
   workloads: ['w3', 'w4', 'w5', 'w6'],
+  notes: {
+    w5: 'ref: claim loop is a ceiling for draining only: its producer is a bare INSERT whose statement trigger NOTIFYs on every insert, and NOTIFY serializes commits, so under W5 it is a naive baseline that a queue waking its workers differently can beat.',
+  },
   settings: `claim ≤${CLAIM_LIMIT} rows per statement (SKIP LOCKED CTE + UPDATE … RETURNING), batch completion folded into the next claim, LISTEN/NOTIFY wake-up; producer = bare INSERT`,
   version: () => `pg ${packageVersion('pg')}`,
   probe: async () => null,

@@ -12,34 +12,38 @@ const RETURNED = 't.id, t.name, t.queue, t.args, t.priority, t.run_at, t.attempt
  * under this worker and spends an attempt. Only names this process can run
  * ($1) are taken, so differently deployed workers never steal each other's
  * tasks.
+ *
+ * The ids reach the UPDATE as an array (`id = ANY(ARRAY(...))`, an InitPlan
+ * run once) rather than as a joined CTE: joined, the planner hashes the whole
+ * table with a sequential scan to find 500 rows (13.8 ms with 20,000 rows,
+ * and growing with the table); as an array it walks the primary key (5.2 ms,
+ * whatever the table size).
  */
 export function claimTasksStatement(t: QueueTables): SqlStatement {
   return prepared(`
-    WITH next AS (
+    UPDATE ${t.tasks} t
+    SET state = 'running', worker_id = $2, attempts = t.attempts + 1, started_at = now()
+    WHERE t.id = ANY (ARRAY(
       SELECT id FROM ${t.tasks}
       WHERE state = 'pending' AND run_at <= now() AND name = ANY($1::text[])
       ORDER BY priority DESC, run_at, id
       LIMIT $3
       FOR UPDATE SKIP LOCKED
-    )
-    UPDATE ${t.tasks} t
-    SET state = 'running', worker_id = $2, attempts = t.attempts + 1, started_at = now()
-    FROM next WHERE t.id = next.id
+    ))
     RETURNING ${RETURNED}`);
 }
 
 /** The same claim restricted to the queues this worker serves ($4). */
 export function claimTasksInQueuesStatement(t: QueueTables): SqlStatement {
   return prepared(`
-    WITH next AS (
+    UPDATE ${t.tasks} t
+    SET state = 'running', worker_id = $2, attempts = t.attempts + 1, started_at = now()
+    WHERE t.id = ANY (ARRAY(
       SELECT id FROM ${t.tasks}
       WHERE state = 'pending' AND run_at <= now() AND name = ANY($1::text[]) AND queue = ANY($4::text[])
       ORDER BY priority DESC, run_at, id
       LIMIT $3
       FOR UPDATE SKIP LOCKED
-    )
-    UPDATE ${t.tasks} t
-    SET state = 'running', worker_id = $2, attempts = t.attempts + 1, started_at = now()
-    FROM next WHERE t.id = next.id
+    ))
     RETURNING ${RETURNED}`);
 }

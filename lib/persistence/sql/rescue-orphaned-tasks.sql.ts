@@ -15,14 +15,7 @@ import { notifyFinishedSql } from './finished-notification.sql.js';
  */
 export function rescueOrphanedTasksStatement(t: QueueTables): SqlStatement {
   return prepared(`
-    WITH orphaned AS (
-      SELECT t.id FROM ${t.tasks} t
-      WHERE t.state = 'running'
-        AND NOT EXISTS (
-          SELECT 1 FROM ${t.workers} w
-          WHERE w.id = t.worker_id AND w.heartbeat_at > now() - $1::integer * interval '1 millisecond')
-      FOR UPDATE OF t SKIP LOCKED
-    ), rescued AS (
+    WITH rescued AS (
       UPDATE ${t.tasks} t
       SET state = CASE WHEN t.attempts >= t.max_attempts THEN 'failed' ELSE 'pending' END,
           finished_at = CASE WHEN t.attempts >= t.max_attempts THEN now() END,
@@ -31,7 +24,15 @@ export function rescueOrphanedTasksStatement(t: QueueTables): SqlStatement {
             'attempt', t.attempts, 'name', 'WorkerLostError',
             'message', 'The worker running this attempt (' || coalesce(t.worker_id::text, 'unknown') || ') stopped heartbeating and the task was rescued.',
             'at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
-      FROM orphaned o WHERE t.id = o.id
+      -- An array of ids, not a joined CTE: see claim-tasks.sql.ts.
+      WHERE t.id = ANY (ARRAY(
+        SELECT o.id FROM ${t.tasks} o
+        WHERE o.state = 'running'
+          AND NOT EXISTS (
+            SELECT 1 FROM ${t.workers} w
+            WHERE w.id = o.worker_id AND w.heartbeat_at > now() - $1::integer * interval '1 millisecond')
+        FOR UPDATE OF o SKIP LOCKED
+      )) AND t.state = 'running'
       RETURNING t.id, t.state, t.queue
     ), finished AS (
       SELECT id FROM rescued WHERE state = 'failed'
