@@ -81,6 +81,8 @@ async function main() {
   installSignalHandlers();
   const began = nowMs();
   const date = new Date().toISOString();
+  // Other work on the machine skews every figure; the report records how busy it was.
+  const loadAtStart = os.loadavg()[0];
   console.log(`nestjs-queued-tasks benchmark${config.quick ? ' — BENCH_QUICK' : ''}: ${config.rounds} round(s)`);
 
   const pgServer = await startPostgres(config);
@@ -132,6 +134,7 @@ async function main() {
         memoryGiB: os.totalmem() / 2 ** 30,
         platform: `${os.platform()} ${os.release()} ${os.arch()}`,
         node: process.version,
+        loadAverage1m: { start: loadAtStart, end: os.loadavg()[0] },
       },
       postgres: { kind: pgServer.kind, settings: await pgServer.settings() },
       redis: env.redis,

@@ -95,7 +95,7 @@ export function reportMarkdown(results, systems) {
     '',
     '## Environment',
     '',
-    `- Machine: ${meta.machine.cpus} × ${meta.machine.cpuModel}, ${fmt(meta.machine.memoryGiB, 1)} GiB RAM, ${meta.machine.platform}; Node ${meta.machine.node}`,
+    `- Machine: ${meta.machine.cpus} × ${meta.machine.cpuModel}, ${fmt(meta.machine.memoryGiB, 1)} GiB RAM, ${meta.machine.platform}; Node ${meta.machine.node}; 1-min load average ${fmt(meta.machine.loadAverage1m.start, 2)} at start, ${fmt(meta.machine.loadAverage1m.end, 2)} at end (that one includes the bench itself)`,
     `- PostgreSQL: ${meta.postgres.kind} server, ${Object.entries(meta.postgres.settings).map(([k, v]) => `${k}=${v}`).join(', ')}`,
     `- Redis: ${meta.redis ? `${meta.redis.version} (${meta.redis.persistence}) — BullMQ on Redis is for context only: its durability is not PostgreSQL's` : 'not available'}`,
     `- Sizes: ${Object.entries(meta.sizes).map(([k, v]) => `${k}=${v}`).join(', ')}`,
