@@ -33,7 +33,7 @@ export const DEFAULT_LEASE_MS = 30_000;
 /** A third of the lease: a worker must miss three heartbeats in a row before it is declared dead. */
 export const DEFAULT_HEARTBEAT_RATIO = 1 / 3;
 /** Upper bound of the adaptive prefetch buffer (see PrefetchSizer). */
-export const DEFAULT_MAX_PREFETCH = 500;
+export const DEFAULT_MAX_PREFETCH = 250;
 /** Upper bound of rows claimed per statement. */
 export const DEFAULT_MAX_CLAIM_BATCH = 500;
 

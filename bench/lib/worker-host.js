@@ -7,9 +7,16 @@ import { trackChild } from './cleanup.js';
 import { withTimeout } from './clock.js';
 
 const childScript = path.resolve(import.meta.dirname, '..', 'worker-child.js');
+// Extra node flags for worker processes only, e.g. BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
+// to profile the draining side (node refuses --cpu-prof in NODE_OPTIONS).
+const workerExecArgv = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 
 export async function startWorkerProcess({ systemId, target, concurrency, reachAt, recordStarts = false, timeoutMs }) {
-  const child = fork(childScript, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+  const child = fork(childScript, [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    serialization: 'advanced',
+    execArgv: [...process.execArgv, ...workerExecArgv],
+  });
   trackChild(child);
 
   const waiters = new Map(); // message type -> [resolve]

@@ -44,12 +44,13 @@ export interface QueuedTasksWorkerOptions {
   /** How often this process looks for tasks of dead workers. @default leaseMs / 2 */
   rescueIntervalMs?: number;
   /**
-   * Upper bound of the tasks claimed ahead of free slots, so that a freed slot
-   * starts its next task without a round trip and one claim statement feeds
-   * many runs. Within this bound the worker sizes its buffer to about two
-   * claim round trips of work: hundreds for tasks that take microseconds,
-   * none for tasks that take seconds. 0 claims only for free slots.
-   * @default 500
+   * Bound of the claim-ahead buffer, so that a freed slot starts its next
+   * task without a round trip and one claim statement feeds many runs. The
+   * worker sizes its buffer target to about two claim round trips of work
+   * (hundreds of tasks that take microseconds, none of tasks that take
+   * seconds), at most this, and holds up to twice the target between claims.
+   * 0 claims only for free slots.
+   * @default 250
    */
   prefetch?: number;
 }

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import type { BackoffOptions } from '../interfaces/backoff.interface.js';
 import { QueueDatabase } from './queue-database.js';
 import type { SqlStatement } from './sql-statement.js';
-import { claimTasksInQueuesStatement, claimTasksStatement } from './sql/claim-tasks.sql.js';
-import { completeTasksStatement } from './sql/complete-tasks.sql.js';
+import { claimTasksInQueuesStatement, claimTasksStatement, completeAndClaimStatement } from './sql/claim-tasks.sql.js';
+import { completeTasksStatement, completionOutcomes } from './sql/complete-tasks.sql.js';
 import { failTaskStatement } from './sql/fail-task.sql.js';
 import {
   insertTaskNotifyingStatement,
@@ -13,7 +14,7 @@ import {
   type NewTaskRow,
 } from './sql/insert-tasks.sql.js';
 import { notifyWakeupStatement } from './sql/notify-wakeup.sql.js';
-import { getTaskOutcomesStatement, getTaskStatement, nextRunAtStatement } from './sql/read-tasks.sql.js';
+import { getBackoffStatement, getTaskOutcomesStatement, getTaskStatement, nextRunAtStatement } from './sql/read-tasks.sql.js';
 import { releaseTasksStatement } from './sql/release-tasks.sql.js';
 import { rescueOrphanedTasksStatement } from './sql/rescue-orphaned-tasks.sql.js';
 import type { ClaimedTaskRow, TaskRow } from './sql/task-row.js';
@@ -63,6 +64,8 @@ export class TaskStore {
     | 'insertTasks'
     | 'claim'
     | 'claimInQueues'
+    | 'completeAndClaim'
+    | 'backoff'
     | 'complete'
     | 'fail'
     | 'release'
@@ -86,6 +89,8 @@ export class TaskStore {
       insertTasks: insertTasksStatement(t),
       claim: claimTasksStatement(t),
       claimInQueues: claimTasksInQueuesStatement(t),
+      completeAndClaim: completeAndClaimStatement(t),
+      backoff: getBackoffStatement(t),
       complete: completeTasksStatement(t),
       fail: failTaskStatement(t),
       release: releaseTasksStatement(t),
@@ -117,20 +122,39 @@ export class TaskStore {
     return this.db.query(this.statements.insertTasks, insertTasksValues(tasks));
   }
 
-  claim(workerId: string, names: readonly string[], limit: number, queues: readonly string[] | null): Promise<ClaimedTaskRow[]> {
+  /** Claims up to `limit` due tasks; with `completed`, records those completions in the same statement. */
+  async claim(
+    workerId: string,
+    names: readonly string[],
+    limit: number,
+    queues: readonly string[] | null,
+    completed: readonly CompletedAttempt[] = [],
+  ): Promise<ClaimedTaskRow[]> {
+    if (completed.length > 0) {
+      const rows = await this.db.query<ClaimedTaskRow>(this.statements.completeAndClaim, [
+        names,
+        workerId,
+        limit,
+        completed.map((a) => a.id),
+        completionOutcomes(completed),
+        this.channel,
+        queues,
+      ]);
+      return rows.filter((row) => row.id !== null);
+    }
     return queues
       ? this.db.query(this.statements.claimInQueues, [names, workerId, limit, queues])
       : this.db.query(this.statements.claim, [names, workerId, limit]);
   }
 
+  /** The stored backoff of a task, read by the failure path only (the claim does not fetch it). */
+  async getBackoff(id: string): Promise<BackoffOptions | null> {
+    const [row] = await this.db.query<{ backoff: BackoffOptions | null }>(this.statements.backoff, [id]);
+    return row?.backoff ?? null;
+  }
+
   async complete(workerId: string, attempts: readonly CompletedAttempt[]): Promise<void> {
-    await this.db.query(this.statements.complete, [
-      attempts.map((a) => a.id),
-      attempts.map((a) => a.attempt),
-      attempts.map((a) => a.result),
-      workerId,
-      this.channel,
-    ]);
+    await this.db.query(this.statements.complete, [attempts.map((a) => a.id), completionOutcomes(attempts), workerId, this.channel]);
   }
 
   /** @returns the task's new state, or undefined when the guard found it no longer ours. */

@@ -23,6 +23,8 @@ export class CompletionBatcher {
   private flushing: Promise<void> | null = null;
   private retryDelay = RETRY_MIN_MS;
   private stopped = false;
+  /** Set while the worker's claim is in flight: its next claim will carry what arrives meanwhile. */
+  private held = false;
 
   constructor(
     private readonly store: TaskStore,
@@ -35,7 +37,29 @@ export class CompletionBatcher {
 
   complete(attempt: CompletedAttempt): void {
     this.queued.push(attempt);
-    if (!this.flushing) this.flushing = this.flush();
+    if (!this.flushing && !this.held) this.flushing = this.flush();
+  }
+
+  /**
+   * Hands the queued completions to a claim statement that will record them,
+   * and holds new ones for the next claim until `release()`. While a worker
+   * drains a backlog, claims follow each other closely and completion rides
+   * on them for free; when no claim follows, `release()` writes at once.
+   */
+  takeForClaim(): CompletedAttempt[] {
+    this.held = true;
+    return this.queued.splice(0, MAX_BATCH);
+  }
+
+  /** The claim that carried them failed: they go back in front. */
+  requeue(attempts: CompletedAttempt[]): void {
+    this.queued.unshift(...attempts);
+  }
+
+  /** No claim follows for now: write what was held. */
+  release(): void {
+    this.held = false;
+    if (this.queued.length > 0 && !this.flushing) this.flushing = this.flush();
   }
 
   /** Writes everything queued. With `giveUp`, a database that stays down ends the wait (the tasks will be rescued). */

@@ -36,6 +36,7 @@ export class PrefetchSizer {
   /** Tasks to hold beyond the free slots. */
   target(): number {
     if (!Number.isFinite(this.taskMs)) return Math.min(this.maxPrefetch, this.concurrency);
+    // The worker holds up to twice this (it claims when down to it).
     const wanted = Math.ceil((this.concurrency * ROUND_TRIPS_COVERED * this.claimMs) / Math.max(this.taskMs, 0.001));
     return Math.min(this.maxPrefetch, wanted);
   }

@@ -96,10 +96,10 @@ export class TaskRunner {
   private async fail(row: ClaimedTaskRow, error: unknown): Promise<AttemptOutcome> {
     const final =
       error instanceof NonRetryableError || error instanceof TaskSerializationError || row.attempts >= row.max_attempts;
-    const delay = final ? 0 : retryDelayMs(row.backoff, row.attempts);
     const record = toAttemptError(error, row.attempts);
     for (let attempt = 1; ; attempt++) {
       try {
+        const delay = final ? 0 : retryDelayMs(await this.store.getBackoff(row.id), row.attempts);
         const updated = await this.store.fail(this.workerId, {
           id: row.id,
           attempt: row.attempts,

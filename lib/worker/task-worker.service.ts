@@ -157,26 +157,38 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   private async fill(): Promise<void> {
+    try {
+      await this.claimWhileNeeded();
+    } finally {
+      this.completions.release();
+    }
+  }
+
+  private async claimWhileNeeded(): Promise<void> {
     while (this.accepting) {
       this.startBuffered();
       if (this.drained) return;
       const free = this.settings.concurrency - this.running.size;
       const target = this.prefetch.target();
-      // Claim when a slot would otherwise wait, or when the buffer is half
-      // spent: then in one statement, for everything missing. Claiming on
-      // every freed slot would mean one statement per task.
+      // Claim when a slot would otherwise wait, or when the buffer is down to
+      // its target: then in one statement, up to twice the target, so that a
+      // claim (whose cost grows with its rows, not its round trip) lands
+      // while a target's worth of work is still buffered. Claiming on every
+      // freed slot would mean one statement per task.
       const starving = free > 0 && this.buffer.length === 0;
-      if (!starving && this.buffer.length > target / 2) return;
-      const wanted = free + target - this.buffer.length;
+      if (!starving && this.buffer.length > target) return;
+      const wanted = free + 2 * target - this.buffer.length;
       if (wanted <= 0) return;
       const limit = Math.min(wanted, DEFAULT_MAX_CLAIM_BATCH);
       const generation = this.wakeGeneration;
       let rows: ClaimedTaskRow[];
+      const completed = this.completions.takeForClaim();
       try {
         const started = performance.now();
-        rows = await this.store.claim(this.id, this.names, limit, this.settings.queues);
+        rows = await this.store.claim(this.id, this.names, limit, this.settings.queues, completed);
         this.prefetch.recordClaim(performance.now() - started);
       } catch (error) {
+        this.completions.requeue(completed);
         this.reportClaimError(error as Error);
         // Polling retries; spinning on a database that is down would not help.
         this.drained = true;

@@ -30,3 +30,8 @@ export function nextRunAtStatement(t: QueueTables): SqlStatement {
       AND ($1::text[] IS NULL OR queue = ANY($1::text[]))
     ORDER BY run_at LIMIT 1`);
 }
+
+/** A task's backoff, for the failure path (the claim leaves it behind). */
+export function getBackoffStatement(t: QueueTables): SqlStatement {
+  return prepared(`SELECT backoff FROM ${t.tasks} WHERE id = $1`);
+}

@@ -25,5 +25,5 @@ export interface TaskRow {
 /** A task as a claim hands it to the worker: only what running it needs. */
 export type ClaimedTaskRow = Pick<
   TaskRow,
-  'id' | 'name' | 'queue' | 'args' | 'priority' | 'run_at' | 'attempts' | 'max_attempts' | 'backoff' | 'timeout_ms'
+  'id' | 'name' | 'queue' | 'args' | 'priority' | 'run_at' | 'attempts' | 'max_attempts' | 'timeout_ms'
 >;
