@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { QUEUED_TASKS_CONFIG } from '../queued-tasks.constants.js';
+import { DEFAULT_BACKOFF, QUEUED_TASKS_CONFIG } from '../queued-tasks.constants.js';
+import type { BackoffOptions } from '../interfaces/backoff.interface.js';
 import type { ResolvedQueuedTasksConfig } from '../config/resolved-config.js';
 import { TaskRegistry } from '../discovery/task-registry.js';
 import type { TaskDefinition } from '../discovery/task-definition.js';
@@ -30,6 +31,16 @@ export type TaskRequest =
   | { target: Class<unknown>; method: string; args: readonly unknown[]; options?: AddTaskOptions };
 
 const TASK_ID = /^[1-9][0-9]{0,18}$/;
+
+/**
+ * The backoff as stored: NULL when it is the library's default (read back as
+ * that default), which keeps most rows narrower, and single enqueue is bound
+ * by how much each commit writes.
+ */
+function storedBackoff(backoff: BackoffOptions): string | null {
+  if (backoff === DEFAULT_BACKOFF) return null;
+  return JSON.stringify(backoff);
+}
 
 /**
  * Enqueues tasks and reads them back. Inject it anywhere; it works in
@@ -142,7 +153,7 @@ export class TaskQueue {
         runAt: options.runAt,
         delayMs: options.delayMs,
         maxAttempts: options.maxAttempts,
-        backoff: JSON.stringify(options.backoff),
+        backoff: storedBackoff(options.backoff),
         timeoutMs: options.timeoutMs,
       },
     };
