@@ -14,9 +14,12 @@ import { wakeupPayload } from './queue-notification.js';
  *
  * So: the leading edge rides on the insert (`tryCarry()` says whether this
  * insert should carry its own NOTIFY); inserts that start while one is in
- * flight are plain, and whatever they added is announced by one trailing
- * NOTIFY when the in-flight one is done. A burst of concurrent inserts costs
- * a notifying commit or two, and an isolated insert costs nothing extra.
+ * flight are plain, and whatever they added is announced when the in-flight
+ * one is done: by the next insert if one starts within a turn of the event
+ * loop and its NOTIFY covers them (same queue, due now), otherwise by one
+ * trailing NOTIFY. Under steady load that leaves one notifying insert in
+ * flight and no NOTIFY transaction of its own; an isolated insert costs
+ * nothing extra.
  *
  * If a NOTIFY is lost (a crash between insert and NOTIFY), the task is
  * already durable and the workers' polling fallback finds it.
@@ -30,20 +33,38 @@ export class WakeupNotifier implements BeforeApplicationShutdown {
   private pendingRunAt: number | null = null;
   private pendingDue = false;
   private hasPending = false;
+  /** Pending wake-ups the in-flight carrying insert will announce, if it commits. */
+  private covered: { queues: Set<string>; due: boolean } | null = null;
 
   constructor(private readonly store: TaskStore) {}
 
-  /** Before an insert: true when it should carry the wake-up itself; then call `carried()` once it has finished. */
-  tryCarry(): boolean {
+  /**
+   * Before an insert into `queue` (due now unless `delayed`): true when it
+   * should carry the wake-up itself; then call `carried()` once it finished.
+   */
+  tryCarry(queue: string, delayed: boolean): boolean {
     if (this.busy) return false;
     this.busy = true;
+    // Its NOTIFY wakes that queue now, which is all that pending plain
+    // inserts (already committed) needed, provided it commits.
+    if (this.hasPending && !delayed && this.pendingRunAt === null && [...this.pendingQueues].every((q) => q === queue)) {
+      this.covered = { queues: this.pendingQueues, due: this.pendingDue };
+      this.clearPending();
+    }
     return true;
   }
 
-  /** The carrying insert finished (committed or failed): announce what plain inserts added meanwhile. */
-  carried(): void {
+  /** The carrying insert finished; `committed` false when it failed (its NOTIFY never left). */
+  carried(committed: boolean): void {
     this.busy = false;
-    if (this.hasPending) this.startFlush();
+    if (this.covered && !committed) {
+      for (const q of this.covered.queues) this.pendingQueues.add(q);
+      this.pendingDue ||= this.covered.due;
+      this.hasPending = true;
+    }
+    this.covered = null;
+    // Give an insert starting right after this one the chance to carry what is pending.
+    if (this.hasPending) setImmediate(() => this.hasPending && !this.busy && this.startFlush());
   }
 
   /** After a plain insert: `runAt` is the epoch ms when the earliest of its tasks is due. */
@@ -61,7 +82,18 @@ export class WakeupNotifier implements BeforeApplicationShutdown {
 
   /** Waits for notifications already requested, so nothing of ours is left in flight. */
   async drain(): Promise<void> {
-    while (this.flushing) await this.flushing;
+    // A trailing flush may be one event-loop turn away.
+    while (this.flushing || (this.hasPending && !this.busy)) {
+      if (!this.flushing) this.startFlush();
+      await this.flushing;
+    }
+  }
+
+  private clearPending(): void {
+    this.pendingQueues = new Set();
+    this.pendingRunAt = null;
+    this.pendingDue = false;
+    this.hasPending = false;
   }
 
   private startFlush(): void {
@@ -78,10 +110,7 @@ export class WakeupNotifier implements BeforeApplicationShutdown {
       // then reads the next run time itself, so a delayed task in the same
       // batch is not lost by sending no time for it.
       const runAt = this.pendingDue ? null : this.pendingRunAt;
-      this.pendingQueues = new Set();
-      this.pendingRunAt = null;
-      this.pendingDue = false;
-      this.hasPending = false;
+      this.clearPending();
       try {
         await this.store.notify(wakeupPayload(queues, runAt));
       } catch (error) {

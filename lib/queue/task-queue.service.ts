@@ -95,13 +95,15 @@ export class TaskQueue {
             options: params[3] as AddTaskOptions | undefined,
           };
     const { definition, row } = this.prepare(request);
-    const carries = this.notifier.tryCarry();
+    const carries = this.notifier.tryCarry(row.queue, row.runAt !== null || row.delayMs > 0);
     let inserted: { id: string; run_at: Date };
     try {
       inserted = await this.store.insertTask(row, carries);
-    } finally {
-      if (carries) this.notifier.carried();
+    } catch (error) {
+      if (carries) this.notifier.carried(false);
+      throw error;
     }
+    if (carries) this.notifier.carried(true);
     if (!carries) this.notifier.wake(row.queue, inserted.run_at.getTime());
     return new TaskRef(inserted.id, definition.name, this.store, this.waiter);
   }
