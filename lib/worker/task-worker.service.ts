@@ -21,6 +21,13 @@ import { PrefetchSizer } from './prefetch-sizer.js';
 import { TaskRunner, type RunningAttempt } from './task-runner.js';
 import { WakeupTimer } from './wakeup-timer.js';
 
+/**
+ * Claim statements a worker keeps in flight at once. While one claim's rows
+ * are being written and returned by one PostgreSQL backend, a second one on
+ * another connection uses the other core; SKIP LOCKED keeps their rows apart.
+ */
+const MAX_CLAIMS_IN_FLIGHT = 2;
+
 /** First delay before looking again for a due task another worker may be claiming. */
 const DUE_RETRY_MIN_MS = 10;
 
@@ -55,7 +62,9 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
   private accepting = false;
   private drained = false;
   private wakeGeneration = 0;
-  private filling: Promise<void> | null = null;
+  /** Claims in flight (see MAX_CLAIMS_IN_FLIGHT), and the rows they asked for. */
+  private readonly lanes = new Set<Promise<void>>();
+  private rowsInFlight = 0;
   private heartbeating: Promise<void> | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
@@ -125,7 +134,7 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
     this.timer.clear();
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     this.subscriptions = [];
-    await this.filling?.catch(() => undefined);
+    await Promise.all([...this.lanes]);
     await this.releaseTasks(this.buffer.splice(0).map((row) => row.id));
 
     if (this.running.size > 0 && !(await this.allSettledWithin(this.settings.shutdownTimeoutMs))) {
@@ -149,40 +158,53 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
     this.scheduleFill();
   }
 
+  /** Starts a claim lane when one is free; each lane claims while claims are needed. */
   private scheduleFill(): void {
-    if (!this.accepting || this.filling) return;
-    this.filling = this.fill().finally(() => {
-      this.filling = null;
-    });
+    if (!this.accepting || this.lanes.size >= MAX_CLAIMS_IN_FLIGHT || !this.claimNeeded()) return;
+    const lane: Promise<void> = this.claimWhileNeeded()
+      .catch(() => undefined)
+      .finally(() => {
+        this.lanes.delete(lane);
+        // Completions held for a claim go out on their own once no claim is coming.
+        if (this.lanes.size === 0) this.completions.release();
+      });
+    this.lanes.add(lane);
+    // A second lane, if the first leaves enough to claim.
+    this.scheduleFill();
   }
 
-  private async fill(): Promise<void> {
-    try {
-      await this.claimWhileNeeded();
-    } finally {
-      this.completions.release();
-    }
+  /**
+   * How many tasks to claim now, or 0. The worker aims to hold up to twice the
+   * prefetch target, counting rows already asked for by claims in flight; it
+   * claims only when at least a target's worth is missing (one statement
+   * feeds many runs), or when a slot would otherwise wait with nothing
+   * buffered or coming.
+   */
+  private claimSize(): number {
+    if (this.drained) return 0;
+    const free = this.settings.concurrency - this.running.size;
+    const target = this.prefetch.target();
+    const deficit = free + 2 * target - this.buffer.length - this.rowsInFlight;
+    if (deficit <= 0) return 0;
+    const starving = free > 0 && this.buffer.length === 0 && this.rowsInFlight === 0;
+    if (!starving && deficit < Math.max(1, target)) return 0;
+    return Math.min(deficit, DEFAULT_MAX_CLAIM_BATCH);
+  }
+
+  private claimNeeded(): boolean {
+    this.startBuffered();
+    return this.claimSize() > 0;
   }
 
   private async claimWhileNeeded(): Promise<void> {
     while (this.accepting) {
       this.startBuffered();
-      if (this.drained) return;
-      const free = this.settings.concurrency - this.running.size;
-      const target = this.prefetch.target();
-      // Claim when a slot would otherwise wait, or when the buffer is down to
-      // its target: then in one statement, up to twice the target, so that a
-      // claim (whose cost grows with its rows, not its round trip) lands
-      // while a target's worth of work is still buffered. Claiming on every
-      // freed slot would mean one statement per task.
-      const starving = free > 0 && this.buffer.length === 0;
-      if (!starving && this.buffer.length > target) return;
-      const wanted = free + 2 * target - this.buffer.length;
-      if (wanted <= 0) return;
-      const limit = Math.min(wanted, DEFAULT_MAX_CLAIM_BATCH);
+      const limit = this.claimSize();
+      if (limit === 0) return;
       const generation = this.wakeGeneration;
       let rows: ClaimedTaskRow[];
       const completed = this.completions.takeForClaim();
+      this.rowsInFlight += limit;
       try {
         const started = performance.now();
         rows = await this.store.claim(this.id, this.names, limit, this.settings.queues, completed);
@@ -193,6 +215,8 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
         // Polling retries; spinning on a database that is down would not help.
         this.drained = true;
         return;
+      } finally {
+        this.rowsInFlight -= limit;
       }
       if (!this.accepting) {
         await this.releaseTasks(rows.map((row) => row.id));
@@ -202,6 +226,7 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
       rows.sort(byClaimOrder);
       if (rows.length > 0) this.dueRetryMs = DUE_RETRY_MIN_MS;
       this.buffer.push(...rows);
+      this.startBuffered();
       if (rows.length < limit && generation === this.wakeGeneration) {
         this.drained = true;
         void this.armForNextRunAt();
