@@ -23,7 +23,7 @@ const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
 // BENCH_QUICK shrinks everything to a smoke run of a minute or two.
 const d = quick
   ? { rounds: 1, w1: 500, w2: 2_000, w3: 2_000, w4: 40, w5: 3, w6Finished: 20_000, w6Queued: 5_000 }
-  : { rounds: 3, w1: 5_000, w2: 20_000, w3: 20_000, w4: 300, w5: 10, w6Finished: 1_000_000, w6Queued: 200_000 };
+  : { rounds: 3, w1: 5_000, w2: 20_000, w3: 20_000, w4: 300, w5: 15, w6Finished: 1_000_000, w6Queued: 200_000 };
 
 const w3Tasks = int('BENCH_W3_TASKS', d.w3);
 
