@@ -78,6 +78,8 @@ describe('bad input', () => {
     ['NaN', Number.NaN, 'args[1]'],
     ['Infinity', { n: Infinity }, 'args[1].n'],
     ['undefined inside an array', [1, undefined], 'args[1][1]'],
+    ['a NUL character (jsonb refuses it)', 'a\u0000b', 'args[1]'],
+    ['an unpaired surrogate', { text: 'x\uD800' }, 'args[1].text'],
   ])('rejects %s with TaskSerializationError naming the path, and writes nothing', async (_label, value, path) => {
     const tasks = (await producer()).get(TaskQueue);
     const error = await tasks.add('mail.send', ['a@b.c', value]).catch((e: unknown) => e);

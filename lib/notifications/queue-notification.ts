@@ -32,6 +32,9 @@ export function parseQueueNotification(payload: string | undefined): QueueNotifi
   return undefined;
 }
 
-export function wakeupPayload(queues: readonly string[], runAt: number | null): string {
-  return JSON.stringify(runAt === null ? { k: 'w', q: queues } : { k: 'w', q: queues, r: runAt });
+/** A wake-up payload; past `maxBytes` (NOTIFY allows 8000) it names no queue, which wakes every worker. */
+export function wakeupPayload(queues: readonly string[], runAt: number | null, maxBytes = Infinity): string {
+  const payload = JSON.stringify(runAt === null ? { k: 'w', q: queues } : { k: 'w', q: queues, r: runAt });
+  if (Buffer.byteLength(payload) <= maxBytes) return payload;
+  return JSON.stringify(runAt === null ? { k: 'w' } : { k: 'w', r: runAt });
 }

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { TaskStore } from '../persistence/task-store.js';
+import { MAX_NOTIFY_PAYLOAD_BYTES } from '../queued-tasks.constants.js';
 import { wakeupPayload } from './queue-notification.js';
 
 /**
@@ -44,13 +45,17 @@ export class WakeupNotifier implements BeforeApplicationShutdown {
    */
   tryCarry(queue: string, delayed: boolean): boolean {
     if (this.busy) return false;
-    this.busy = true;
-    // Its NOTIFY wakes that queue now, which is all that pending plain
-    // inserts (already committed) needed, provided it commits.
-    if (this.hasPending && !delayed && this.pendingRunAt === null && [...this.pendingQueues].every((q) => q === queue)) {
+    if (this.hasPending) {
+      // Its NOTIFY wakes that queue now, which is all that pending plain
+      // inserts (already committed) needed, provided it commits. If it
+      // cannot cover them (another queue, a delayed task), it stays plain so
+      // that the pending trailing NOTIFY is not held back by a stream of inserts.
+      const covers = !delayed && this.pendingRunAt === null && [...this.pendingQueues].every((q) => q === queue);
+      if (!covers) return false;
       this.covered = { queues: this.pendingQueues, due: this.pendingDue };
       this.clearPending();
     }
+    this.busy = true;
     return true;
   }
 
@@ -112,7 +117,7 @@ export class WakeupNotifier implements BeforeApplicationShutdown {
       const runAt = this.pendingDue ? null : this.pendingRunAt;
       this.clearPending();
       try {
-        await this.store.notify(wakeupPayload(queues, runAt));
+        await this.store.notify(wakeupPayload(queues, runAt, MAX_NOTIFY_PAYLOAD_BYTES));
       } catch (error) {
         this.logger.warn(`Wake-up notification failed (${(error as Error).message}); workers will find the tasks by polling`);
       }

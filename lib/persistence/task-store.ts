@@ -171,9 +171,16 @@ export class TaskStore {
     return row;
   }
 
-  async release(workerId: string, ids: readonly string[]): Promise<number> {
-    if (ids.length === 0) return 0;
-    const [row] = await this.db.query<{ released: string }>(this.statements.release, [ids, workerId, this.channel]);
+  /** Hands attempts back to `pending` without spending them; each is matched on its attempt number too. */
+  async release(workerId: string, attempts: readonly Pick<ClaimedTaskRow, 'id' | 'attempts'>[]): Promise<number> {
+    if (attempts.length === 0) return 0;
+    const byId = JSON.stringify(Object.fromEntries(attempts.map((a) => [a.id, a.attempts])));
+    const [row] = await this.db.query<{ released: string }>(this.statements.release, [
+      attempts.map((a) => a.id),
+      workerId,
+      this.channel,
+      byId,
+    ]);
     return Number(row?.released ?? 0);
   }
 

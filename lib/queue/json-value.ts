@@ -16,9 +16,18 @@ export function toJson(value: unknown, root: string): string {
   return JSON.stringify(value);
 }
 
+/** PostgreSQL's jsonb refuses U+0000 and unpaired surrogates, which JSON text can carry. */
+const JSONB_UNSAFE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function assertStorableString(value: string, path: string): void {
+  if (JSONB_UNSAFE.test(value)) fail(path, 'PostgreSQL jsonb cannot store NUL characters or unpaired UTF-16 surrogates');
+}
+
 function assertJsonSafe(value: unknown, path: string, ancestors: Set<object>): void {
   switch (typeof value) {
     case 'string':
+      assertStorableString(value, path);
+      return;
     case 'boolean':
       return;
     case 'number':
@@ -60,6 +69,7 @@ function assertJsonSafeObject(value: object, path: string, ancestors: Set<object
     }
     if (Object.getOwnPropertySymbols(value).length > 0) fail(path, 'symbol keys cannot be stored');
     for (const [key, item] of Object.entries(value)) {
+      assertStorableString(key, `${path} (key ${JSON.stringify(key)})`);
       if (item !== undefined) assertJsonSafe(item, `${path}.${key}`, ancestors);
     }
   }
@@ -68,6 +78,11 @@ function assertJsonSafeObject(value: object, path: string, ancestors: Set<object
 
 function fail(path: string, reason: string): never {
   throw new TaskSerializationError(path, reason);
+}
+
+/** Replaces what jsonb cannot store (NUL, unpaired surrogates) with U+FFFD, for text we record but do not own, such as error messages. */
+export function toStorableText(value: string): string {
+  return JSONB_UNSAFE.test(value) ? value.replace(new RegExp(JSONB_UNSAFE.source, 'g'), '\uFFFD') : value;
 }
 
 /** Serialises a task's arguments. Trailing `undefined` (omitted optional parameters) is trimmed. */

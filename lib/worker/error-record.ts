@@ -1,4 +1,5 @@
 import type { TaskAttemptError } from '../interfaces/task-info.interface.js';
+import { toStorableText } from '../queue/json-value.js';
 
 const MAX_STACK_CHARS = 8_000;
 const MAX_MESSAGE_CHARS = 2_000;
@@ -9,9 +10,9 @@ export function toAttemptError(error: unknown, attempt: number): TaskAttemptErro
   if (isErrorLike(error)) {
     return {
       attempt,
-      name: typeof error.name === 'string' ? error.name : 'Error',
-      message: error.message.slice(0, MAX_MESSAGE_CHARS),
-      ...(typeof error.stack === 'string' ? { stack: error.stack.slice(0, MAX_STACK_CHARS) } : {}),
+      name: toStorableText(typeof error.name === 'string' ? error.name : 'Error'),
+      message: toStorableText(error.message.slice(0, MAX_MESSAGE_CHARS)),
+      ...(typeof error.stack === 'string' ? { stack: toStorableText(error.stack.slice(0, MAX_STACK_CHARS)) } : {}),
       at,
     };
   }
@@ -21,7 +22,7 @@ export function toAttemptError(error: unknown, attempt: number): TaskAttemptErro
   } catch {
     message = String(error);
   }
-  return { attempt, name: 'NonErrorThrown', message: message.slice(0, MAX_MESSAGE_CHARS), at };
+  return { attempt, name: 'NonErrorThrown', message: toStorableText(message.slice(0, MAX_MESSAGE_CHARS)), at };
 }
 
 /** Errors from another realm (vm contexts, worker threads) fail `instanceof Error`; their shape does not. */

@@ -13,8 +13,8 @@ const ROUND_TRIPS_COVERED = 2;
  * almost none, so a task is never held by a busy worker while another one
  * idles, and a crash strands few claimed-but-unstarted tasks.
  *
- * It starts from the pessimistic side (tasks assumed slow) and adapts after
- * the first measurements.
+ * It starts from the pessimistic side (no buffer until a task has been
+ * measured) and adapts after the first measurements.
  */
 export class PrefetchSizer {
   private claimMs = 1;
@@ -35,9 +35,11 @@ export class PrefetchSizer {
 
   /** Tasks to hold beyond the free slots. */
   target(): number {
-    if (!Number.isFinite(this.taskMs)) return Math.min(this.maxPrefetch, this.concurrency);
-    // The worker holds up to twice this (it claims when down to it).
-    const wanted = Math.ceil((this.concurrency * ROUND_TRIPS_COVERED * this.claimMs) / Math.max(this.taskMs, 0.001));
+    // Nothing measured yet: claim for the free slots only.
+    if (!Number.isFinite(this.taskMs)) return 0;
+    // The worker holds up to twice this (it claims when down to it). Rounded
+    // down, so tasks much slower than a claim get no buffer at all.
+    const wanted = Math.floor((this.concurrency * ROUND_TRIPS_COVERED * this.claimMs) / Math.max(this.taskMs, 0.001));
     return Math.min(this.maxPrefetch, wanted);
   }
 }

@@ -27,6 +27,7 @@ export interface RunningAttempt {
  */
 export class TaskRunner {
   private readonly logger = new Logger('QueuedTasks');
+  private stopping = false;
 
   constructor(
     private readonly store: TaskStore,
@@ -36,6 +37,11 @@ export class TaskRunner {
     /** Called with the run time of a scheduled retry, so the worker can arm its timer. */
     private readonly onRetryScheduled: (runAt: Date) => unknown,
   ) {}
+
+  /** Shutdown: stop retrying writes that keep failing. */
+  stop(): void {
+    this.stopping = true;
+  }
 
   start(row: ClaimedTaskRow): RunningAttempt {
     const controller = new AbortController();
@@ -110,13 +116,14 @@ export class TaskRunner {
         if (updated?.state === 'pending') this.onRetryScheduled(updated.run_at);
         return 'failed';
       } catch (dbError) {
-        // Losing the failure record would make the task look like a crashed
-        // worker's; try a few times before leaving it to rescue.
-        if (attempt >= 5) {
-          this.logger.error(`Could not record failure of task ${row.id}: ${(dbError as Error).message}`);
+        // Rescue only takes tasks of dead workers: while this one lives, the
+        // task would stay running for ever. Keep trying until shutdown, which
+        // deregisters the worker and so hands the task to rescue.
+        if (this.stopping) {
+          this.logger.error(`Could not record failure of task ${row.id}: ${(dbError as Error).message}; it will be rescued`);
           return 'failed';
         }
-        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 5_000)));
       }
     }
   }

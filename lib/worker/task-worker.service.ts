@@ -56,7 +56,7 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
   private readonly timer = new WakeupTimer(() => this.wake());
   private readonly prefetch: PrefetchSizer;
   private buffer: ClaimedTaskRow[] = [];
-  private released: string[] = [];
+  private released: ClaimedTaskRow[] = [];
   private names: string[] = [];
   private started = false;
   private accepting = false;
@@ -135,13 +135,15 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     this.subscriptions = [];
     await Promise.all([...this.lanes]);
-    await this.releaseTasks(this.buffer.splice(0).map((row) => row.id));
+    await this.releaseTasks(this.buffer.splice(0));
 
     if (this.running.size > 0 && !(await this.allSettledWithin(this.settings.shutdownTimeoutMs))) {
+      this.runner.stop();
       this.logger.warn(`Aborting ${this.running.size} task(s) still running after ${this.settings.shutdownTimeoutMs} ms; they go back to pending`);
       for (const attempt of this.running.values()) attempt.abort({ kind: 'shutdown' });
       await Promise.all([...this.running.values()].map((attempt) => attempt.done));
     }
+    this.runner.stop();
     await this.releaseTasks(this.released.splice(0));
     await this.completions.drain(true);
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
@@ -219,7 +221,7 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
         this.rowsInFlight -= limit;
       }
       if (!this.accepting) {
-        await this.releaseTasks(rows.map((row) => row.id));
+        await this.releaseTasks(rows);
         return;
       }
       // RETURNING does not keep the claim's order; start the highest priority first.
@@ -243,7 +245,7 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
       void attempt.done.then((outcome) => {
         this.prefetch.recordTask(performance.now() - started);
         this.running.delete(row.id);
-        if (outcome === 'released') this.released.push(row.id);
+        if (outcome === 'released') this.released.push(row);
         this.startBuffered();
         this.scheduleFill();
       });
@@ -297,12 +299,12 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
     })();
   }
 
-  private async releaseTasks(ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
+  private async releaseTasks(rows: ClaimedTaskRow[]): Promise<void> {
+    if (rows.length === 0) return;
     try {
-      await this.store.release(this.id, ids);
+      await this.store.release(this.id, rows);
     } catch (error) {
-      this.logger.error(`Could not release ${ids.length} task(s) (${(error as Error).message}); they will be rescued`);
+      this.logger.error(`Could not release ${rows.length} task(s) (${(error as Error).message}); they will be rescued`);
     }
   }
 

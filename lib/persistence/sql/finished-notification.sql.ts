@@ -12,3 +12,12 @@ export function notifyFinishedSql(channelParam: string): string {
       GROUP BY chunk
     ) sent`;
 }
+
+/**
+ * A wake-up payload expression, replaced by one naming no queue (which wakes
+ * every worker) when many queues would push it past NOTIFY's 8000 bytes and
+ * fail the whole statement.
+ */
+export function wakeAllIfTooLong(payload: string): string {
+  return `CASE WHEN octet_length(${payload}) > 7000 THEN '{"k":"w"}' ELSE ${payload} END`;
+}

@@ -1,5 +1,6 @@
 import type { QueueTables } from '../queue-tables.js';
 import { prepared, type SqlStatement } from '../sql-statement.js';
+import { wakeAllIfTooLong } from './finished-notification.sql.js';
 import { notifyFinishedSql } from './finished-notification.sql.js';
 
 /**
@@ -37,7 +38,7 @@ export function rescueOrphanedTasksStatement(t: QueueTables): SqlStatement {
     ), finished AS (
       SELECT id FROM rescued WHERE state = 'failed'
     ), woken AS (
-      SELECT pg_notify($2, json_build_object('k', 'w', 'q', json_agg(DISTINCT queue))::text)
+      SELECT pg_notify($2, ${wakeAllIfTooLong(`json_build_object('k', 'w', 'q', json_agg(DISTINCT queue))::text`)})
       FROM rescued WHERE state = 'pending' HAVING count(*) > 0
     )
     SELECT (SELECT count(*) FROM rescued) AS rescued, (SELECT count(*) FROM woken) AS woken, notified
