@@ -39,6 +39,3 @@ export const DEFAULT_MAX_CLAIM_BATCH = 500;
 
 /** PostgreSQL limits a NOTIFY payload to 8000 bytes; stay well under it. */
 export const MAX_NOTIFY_PAYLOAD_BYTES = 7_000;
-
-/** Key of the advisory lock that serialises concurrent migration runs (first 8 bytes of sha1('nestjs-queued-tasks')). */
-export const MIGRATION_LOCK_KEY = 4_201_716_173n;

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { QueuedTasksConnectionOptions, QueuedTasksModuleOptions } from '../interfaces/queued-tasks-options.interface.js';
+import type { QueuedTasksConnectionOptions } from '../interfaces/queued-tasks-options.interface.js';
 import type { TaskExecutionOptions } from '../interfaces/task-options.interface.js';
 
 /** Worker settings with every default filled in. */
@@ -25,4 +25,3 @@ export interface ResolvedQueuedTasksConfig {
   defaults: TaskExecutionOptions;
 }
 
-export type { QueuedTasksModuleOptions };

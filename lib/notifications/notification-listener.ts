@@ -54,10 +54,6 @@ export class NotificationListener implements OnApplicationShutdown {
     await this.connecting;
   }
 
-  get isListening(): boolean {
-    return this.client !== null;
-  }
-
   async onApplicationShutdown(): Promise<void> {
     await this.close();
   }

@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import {
   Inject,
@@ -19,7 +18,8 @@ import { TaskStore } from '../persistence/task-store.js';
 import { CompletionBatcher } from './completion-batcher.js';
 import { PrefetchSizer } from './prefetch-sizer.js';
 import { TaskRunner, type RunningAttempt } from './task-runner.js';
-import { WakeupTimer } from './wakeup-timer.js';
+import { NextRunTimer } from './next-run-timer.js';
+import { WorkerRegistration } from './worker-registration.js';
 
 /**
  * Claim statements a worker keeps in flight at once. While one claim's rows
@@ -27,9 +27,6 @@ import { WakeupTimer } from './wakeup-timer.js';
  * another connection uses the other core; SKIP LOCKED keeps their rows apart.
  */
 const MAX_CLAIMS_IN_FLIGHT = 2;
-
-/** First delay before looking again for a due task another worker may be claiming. */
-const DUE_RETRY_MIN_MS = 10;
 
 /**
  * This process's worker: claims due tasks in batches and runs up to
@@ -53,7 +50,8 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
   private readonly running = new Map<string, RunningAttempt>();
   private readonly completions: CompletionBatcher;
   private readonly runner: TaskRunner;
-  private readonly timer = new WakeupTimer(() => this.wake());
+  private readonly timer: NextRunTimer;
+  private readonly registration: WorkerRegistration;
   private readonly prefetch: PrefetchSizer;
   private buffer: ClaimedTaskRow[] = [];
   private released: ClaimedTaskRow[] = [];
@@ -65,12 +63,9 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
   /** Claims in flight (see MAX_CLAIMS_IN_FLIGHT), and the rows they asked for. */
   private readonly lanes = new Set<Promise<void>>();
   private rowsInFlight = 0;
-  private heartbeating: Promise<void> | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
-  private heartbeatTimer: NodeJS.Timeout | null = null;
   private subscriptions: Subscription[] = [];
   private lastClaimError = 0;
-  private dueRetryMs = DUE_RETRY_MIN_MS;
 
   constructor(
     @Inject(QUEUED_TASKS_CONFIG) config: ResolvedQueuedTasksConfig,
@@ -82,6 +77,16 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
     this.settings = config.worker;
     this.prefetch = new PrefetchSizer(this.settings.concurrency, this.settings.prefetch);
     this.completions = new CompletionBatcher(store, this.id);
+    this.registration = new WorkerRegistration(store, {
+      id: this.id,
+      queues: this.settings.queues,
+      concurrency: this.settings.concurrency,
+    });
+    this.timer = new NextRunTimer(
+      store,
+      { queues: this.settings.queues, names: () => this.names, maxRetryMs: this.settings.pollIntervalMs },
+      () => this.wake(),
+    );
     this.runner = new TaskRunner(
       store,
       this.completions,
@@ -109,7 +114,7 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
       return;
     }
     try {
-      await this.store.registerWorker(this.registration());
+      await this.registration.register();
     } catch (error) {
       await this.cleanup.release();
       throw error;
@@ -120,7 +125,7 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
       this.listener.reconnected$.subscribe(() => this.wake()),
     );
     await this.listener.start();
-    this.heartbeatTimer = setInterval(() => this.heartbeat(), this.settings.heartbeatIntervalMs);
+    this.registration.startHeartbeat(this.settings.heartbeatIntervalMs);
     this.pollTimer = setInterval(() => this.wake(), this.settings.pollIntervalMs);
     this.accepting = true;
     this.wake();
@@ -146,11 +151,7 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
     this.runner.stop();
     await this.releaseTasks(this.released.splice(0));
     await this.completions.drain(true);
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-    await this.heartbeating;
-    await this.store.deregisterWorker(this.id).catch((error: Error) => {
-      this.logger.warn(`Could not deregister worker ${this.id}: ${error.message}`);
-    });
+    await this.registration.deregister();
   }
 
   /** Something may be claimable now. */
@@ -162,7 +163,9 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
 
   /** Starts a claim lane when one is free; each lane claims while claims are needed. */
   private scheduleFill(): void {
-    if (!this.accepting || this.lanes.size >= MAX_CLAIMS_IN_FLIGHT || !this.claimNeeded()) return;
+    if (!this.accepting || this.lanes.size >= MAX_CLAIMS_IN_FLIGHT) return;
+    this.startBuffered();
+    if (this.claimSize() === 0) return;
     const lane: Promise<void> = this.claimWhileNeeded()
       .catch(() => undefined)
       .finally(() => {
@@ -193,11 +196,6 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
     return Math.min(deficit, DEFAULT_MAX_CLAIM_BATCH);
   }
 
-  private claimNeeded(): boolean {
-    this.startBuffered();
-    return this.claimSize() > 0;
-  }
-
   private async claimWhileNeeded(): Promise<void> {
     while (this.accepting) {
       this.startBuffered();
@@ -226,12 +224,12 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
       }
       // RETURNING does not keep the claim's order; start the highest priority first.
       rows.sort(byClaimOrder);
-      if (rows.length > 0) this.dueRetryMs = DUE_RETRY_MIN_MS;
+      if (rows.length > 0) this.timer.resetBackoff();
       this.buffer.push(...rows);
       this.startBuffered();
       if (rows.length < limit && generation === this.wakeGeneration) {
         this.drained = true;
-        void this.armForNextRunAt();
+        void this.timer.armFromDatabase(() => this.accepting);
       }
     }
   }
@@ -263,42 +261,6 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
     return served === null || queues === null || queues.some((queue) => served.includes(queue));
   }
 
-  private async armForNextRunAt(): Promise<void> {
-    let ms: number | undefined;
-    try {
-      ms = await this.store.msUntilNextRun(this.settings.queues, this.names);
-    } catch {
-      return; // The poll covers it.
-    }
-    if (ms === undefined || !this.accepting) return;
-    if (ms > 0) {
-      this.dueRetryMs = DUE_RETRY_MIN_MS;
-      this.timer.armAt(Date.now() + ms);
-      return;
-    }
-    // Due but not claimed by us: it became due just after our claim looked,
-    // or another worker's claim holds it. Look again soon, backing off so a
-    // row held for long does not make us spin.
-    this.timer.armAt(Date.now() + this.dueRetryMs);
-    this.dueRetryMs = Math.min(this.dueRetryMs * 2, this.settings.pollIntervalMs);
-  }
-
-  private heartbeat(): void {
-    if (this.heartbeating) return;
-    this.heartbeating = (async () => {
-      try {
-        if (!(await this.store.heartbeat(this.id))) {
-          this.logger.warn(`Worker ${this.id} was presumed dead by another process; registering again`);
-          await this.store.registerWorker(this.registration());
-        }
-      } catch (error) {
-        this.logger.warn(`Heartbeat failed: ${(error as Error).message}`);
-      } finally {
-        this.heartbeating = null;
-      }
-    })();
-  }
-
   private async releaseTasks(rows: ClaimedTaskRow[]): Promise<void> {
     if (rows.length === 0) return;
     try {
@@ -324,16 +286,6 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
     if (Date.now() - this.lastClaimError < this.settings.pollIntervalMs) return;
     this.lastClaimError = Date.now();
     this.logger.warn(`Claiming tasks failed: ${error.message}`);
-  }
-
-  private registration() {
-    return {
-      id: this.id,
-      hostname: hostname(),
-      pid: process.pid,
-      queues: this.settings.queues,
-      concurrency: this.settings.concurrency,
-    };
   }
 }
 
