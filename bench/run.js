@@ -5,7 +5,7 @@
 // Then it hands over to lib/main.js.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 
 const benchDir = import.meta.dirname;
@@ -49,6 +49,39 @@ function buildLibraryIfStale() {
   if (r.status !== 0) console.warn('bench: `npm run build` failed; nestjs-queued-tasks will be skipped.');
 }
 
+// BASELINE_REF=<commit>: that commit's library, built into
+// bench/.baseline/<commit> (its files from `git archive`, the repository's
+// node_modules linked in), runs as a second "ours" row. A failed build only
+// skips that row.
+function buildBaseline(ref) {
+  const git = (...args) => spawnSync('git', args, { cwd: rootDir, encoding: 'utf8' });
+  const resolved = git('rev-parse', '--short', `${ref}^{commit}`);
+  if (resolved.status !== 0) {
+    console.warn(`bench: BASELINE_REF=${ref} is not a commit of this repository; the baseline row will be skipped.`);
+    return;
+  }
+  const commit = resolved.stdout.trim();
+  const dir = path.join(benchDir, '.baseline', commit);
+  if (!existsSync(path.join(dir, 'dist', 'lib', 'index.js'))) {
+    console.log(`bench: building the baseline ${ref} (${commit}) into bench/.baseline/${commit}...`);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const archive = spawnSync('sh', ['-c', `git archive ${commit} lib migrations package.json tsconfig.json tsconfig.build.json | tar -x -C "${dir}"`], {
+      cwd: rootDir,
+      stdio: 'inherit',
+    });
+    symlinkSync(path.join(rootDir, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+    const build = archive.status === 0 ? spawnSync(npm, ['run', 'build'], { cwd: dir, stdio: 'inherit' }) : archive;
+    if (build.status !== 0) {
+      console.warn(`bench: building the baseline ${commit} failed; its row will be skipped.`);
+      return;
+    }
+  }
+  process.env.QT_BENCH_BASELINE_DIR = dir;
+  process.env.QT_BENCH_BASELINE_LABEL = `${ref} (${commit})`;
+}
+
 if (!benchDepsInstalled()) installBenchDeps();
 buildLibraryIfStale();
+if (process.env.BASELINE_REF) buildBaseline(process.env.BASELINE_REF);
 await import('./lib/main.js');

@@ -9,7 +9,12 @@ export { TaskRef, type TaskResultOptions } from './queue/task-ref.js';
 export { TaskWorker } from './worker/task-worker.service.js';
 export { currentTask, type TaskContext } from './context/task-context.js';
 export { QUEUED_TASKS_DATA_SOURCE, DEFAULT_SCHEMA, DEFAULT_QUEUE } from './queued-tasks.constants.js';
-export { queuedTasksMigrations, CreateQueuedTasksTables1732147200000 } from '../migrations/index.js';
+export {
+  queuedTasksMigrations,
+  CreateQueuedTasksTables1732147200000,
+  WorkerLeases1763683200000,
+  ScheduledState1764115200000,
+} from '../migrations/index.js';
 export { queuedTasksEntities } from './persistence/entities/worker.entity.js';
 export { createTaskEntity, type TaskRecord } from './persistence/entities/task.entity.js';
 export { createWorkerEntity, type WorkerRecord } from './persistence/entities/worker.entity.js';

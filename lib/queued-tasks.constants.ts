@@ -30,8 +30,29 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
  */
 export const DEFAULT_POLL_INTERVAL_MS = 2_000;
 export const DEFAULT_LEASE_MS = 30_000;
-/** A third of the lease: a worker must miss three heartbeats in a row before it is declared dead. */
-export const DEFAULT_HEARTBEAT_RATIO = 1 / 3;
+/**
+ * A tenth of the lease: with a renewal that fails retried at once, a worker
+ * reaches the database again well within the lease after an outage of up to
+ * 60 % of it.
+ */
+export const DEFAULT_HEARTBEAT_RATIO = 1 / 10;
+/**
+ * A worker that has not renewed its lease within this share of it (measured
+ * from when it sent its last successful renewal) fences itself: it stops
+ * claiming and aborts its handlers. The rest of the lease is the safety
+ * margin in which handlers stop before anyone may rescue their tasks.
+ */
+export const FENCE_AT_LEASE_RATIO = 0.8;
+/** The maintenance leader looks for dead workers' tasks this often, at most (and at most every lease / 2). */
+export const DEFAULT_RESCUE_INTERVAL_MS = 5_000;
+/** A task rescued this many times from workers that died holding it fails as poison. */
+export const DEFAULT_MAX_RESCUES = 5;
+/** Per-statement timeout of the queue's statements (claim, record, fail, release, rescue, enqueue). */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000;
+/** Time allowed to establish a connection, at bootstrap and after. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** A handler that ignores its signal after its timeout keeps its slot and its row up to this multiple of `timeoutMs`. */
+export const DEFAULT_HARD_TIMEOUT_RATIO = 2;
 /** Upper bound of the adaptive prefetch buffer (see PrefetchSizer). */
 export const DEFAULT_MAX_PREFETCH = 250;
 /** Upper bound of rows claimed per statement. */

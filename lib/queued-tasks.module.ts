@@ -15,7 +15,8 @@ import { TaskStore } from './persistence/task-store.js';
 import { QueuedTasksConfigurableModule, QUEUED_TASKS_MODULE_OPTIONS } from './queued-tasks.module-definition.js';
 import { TaskQueue } from './queue/task-queue.service.js';
 import { TaskResultWaiter } from './queue/task-result-waiter.js';
-import { OrphanRescuer } from './worker/orphan-rescuer.service.js';
+import { MaintenanceLeader } from './maintenance/maintenance-leader.service.js';
+import { ControlConnection } from './persistence/control-connection.js';
 import { TaskWorker } from './worker/task-worker.service.js';
 
 /**
@@ -40,6 +41,7 @@ import { TaskWorker } from './worker/task-worker.service.js';
     },
     queueDataSourceProvider,
     QueueDataSourceCloser,
+    ControlConnection,
     QueueDatabase,
     TaskStore,
     TaskMetadataAccessor,
@@ -50,7 +52,7 @@ import { TaskWorker } from './worker/task-worker.service.js';
     TaskResultWaiter,
     TaskQueue,
     TaskWorker,
-    OrphanRescuer,
+    MaintenanceLeader,
     BootstrapFailureCleanup,
   ],
   exports: [TaskQueue, TaskWorker, TaskRegistry, QUEUED_TASKS_DATA_SOURCE],

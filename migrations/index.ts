@@ -1,9 +1,15 @@
 import type { MigrationInterface } from 'typeorm';
 import { DEFAULT_SCHEMA } from '../lib/queued-tasks.constants.js';
 import { CreateQueuedTasksTables1732147200000 } from './1732147200000-create-queued-tasks-tables.js';
+import { WorkerLeases1763683200000 } from './1763683200000-worker-leases.js';
+import { ScheduledState1764115200000 } from './1764115200000-scheduled-state.js';
 
 /** Migration classes in the order they apply. Append only. */
-const MIGRATIONS = [CreateQueuedTasksTables1732147200000] as const;
+const MIGRATIONS: readonly (new (schema?: string) => MigrationInterface)[] = [
+  CreateQueuedTasksTables1732147200000,
+  WorkerLeases1763683200000,
+  ScheduledState1764115200000,
+];
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -30,4 +36,4 @@ export function queuedTasksMigrations(schema: string = DEFAULT_SCHEMA): Migratio
   });
 }
 
-export { CreateQueuedTasksTables1732147200000 };
+export { CreateQueuedTasksTables1732147200000, WorkerLeases1763683200000, ScheduledState1764115200000 };

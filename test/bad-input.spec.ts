@@ -152,10 +152,10 @@ describe('bad input', () => {
   });
 
   it('fails at bootstrap on bad module options', async () => {
-    await expect(startTestApp({ url: db().url, providers: [Mailer], worker: { concurrency: 0 } })).rejects.toThrow(
+    await expect(startTestApp({ url: db().url, providers: [Mailer], worker: { concurrency: 0 }, expectBootstrapFailure: true })).rejects.toThrow(
       InvalidModuleOptionsError,
     );
-    await expect(startTestApp({ url: db().url, schema: 'bad schema;' })).rejects.toThrow(InvalidModuleOptionsError);
+    await expect(startTestApp({ url: db().url, schema: 'bad schema;', expectBootstrapFailure: true })).rejects.toThrow(InvalidModuleOptionsError);
   });
 
   it('reports missing tables with QueueSchemaMissingError', async () => {
@@ -168,6 +168,6 @@ describe('bad input', () => {
   it('reports an unreachable database with QueueUnavailableError at bootstrap', async () => {
     const url = new URL(db().url);
     url.port = '1'; // nothing listens there
-    await expect(startTestApp({ url: url.toString(), providers: [Mailer] })).rejects.toThrow(QueueUnavailableError);
+    await expect(startTestApp({ url: url.toString(), providers: [Mailer], expectBootstrapFailure: true })).rejects.toThrow(QueueUnavailableError);
   });
 });

@@ -21,7 +21,7 @@ describe('schema and migrations', () => {
     );
     apps.forEach(track);
     const applied = await db().query(`SELECT name FROM concurrent_boot.migrations`);
-    expect(applied).toEqual([{ name: 'CreateQueuedTasksTables1732147200000' }]);
+    expect(applied).toEqual([{ name: 'CreateQueuedTasksTables1732147200000' }, { name: 'WorkerLeases1763683200000' }, { name: 'ScheduledState1764115200000' }]);
     const ref = await apps[0]!.get(TaskQueue).add(Echo, 'echo', ['in a custom schema']);
     expect(await ref.result({ timeoutMs: 10_000 })).toBe('in a custom schema');
     const [row] = await db().query(`SELECT name, state FROM concurrent_boot.tasks WHERE id = $1`, [ref.id]);
@@ -40,11 +40,15 @@ describe('schema and migrations', () => {
     try {
       // The application runs the queue's migrations itself, with its own tooling.
       await dataSource.runMigrations();
+      const pool = (dataSource.driver as unknown as { master: { listenerCount(event: string): number } }).master;
+      const connectListeners = pool.listenerCount('connect');
       const app = await startTestApp({ dataSource, providers: [Echo], schema: 'app_owned', migrationsRun: false });
       const ref = await app.get(TaskQueue).add(Echo, 'echo', ['shared pool']);
       expect(await ref.result({ timeoutMs: 10_000 })).toBe('shared pool');
       await app.close();
       expect(dataSource.isInitialized).toBe(true);
+      // Nothing of ours stays on the application's pool.
+      expect(pool.listenerCount('connect')).toBe(connectListeners);
       // The entities map the table for the application's own queries.
       const record = await dataSource.getRepository<TaskRecord>('QueuedTask:app_owned').findOneByOrFail({ id: ref.id });
       expect(record).toMatchObject({ name: 'echo', state: 'completed', result: 'shared pool', maxAttempts: 3 });

@@ -30,8 +30,9 @@ describe('sample app', () => {
     const { welcomeTask, status } = (await created.json()) as { welcomeTask: string; status: string };
     expect(status).toBe(`/tasks/${welcomeTask}`);
 
-    const pending = (await (await fetch(`${base}${status}`)).json()) as { state: string; queue: string };
-    expect(pending).toMatchObject({ state: 'pending', queue: 'mail' });
+    // The sample delays its welcome mail: the task waits `scheduled` until it is due.
+    const waiting = (await (await fetch(`${base}${status}`)).json()) as { state: string; queue: string };
+    expect(waiting).toMatchObject({ state: 'scheduled', queue: 'mail' });
 
     const done = (await (await fetch(`${base}${status}?waitMs=10000`)).json()) as Record<string, unknown>;
     expect(done).toMatchObject({ state: 'completed', name: 'mail.welcome', args: ['ann@example.com', 'Ann'], attempts: 1 });

@@ -82,12 +82,12 @@ export function createHarness({ config, pgServer, redisUrl }) {
       return { target: { url }, dispose: () => pgServer.dropDatabase(name) };
     },
 
-    // The table as autovacuum leaves it (visibility map, hint bits, planner
-    // statistics; a 20k-row insert triggers autovacuum within a minute), same
-    // as the W6 template, so W3 and W6 differ only in table size. Then a
-    // CHECKPOINT so no measurement pays for the previous one's dirty buffers.
-    async settle(target) {
-      if (target.url) await sql(target.url, 'VACUUM ANALYZE');
+    // With `analyze`, the table as autovacuum leaves it (visibility map, hint
+    // bits, planner statistics), as the W6 template is; without, as a fresh
+    // burst leaves it, before autoanalyze. Then a CHECKPOINT so no
+    // measurement pays for the previous one's dirty buffers.
+    async settle(target, { analyze = true } = {}) {
+      if (target.url && analyze) await sql(target.url, 'VACUUM ANALYZE');
       await pgServer.checkpoint();
     },
 

@@ -32,7 +32,7 @@ export function bullmqSystem({ backend }) {
     label: onPg ? 'BullMQ (PostgreSQL)' : 'BullMQ (Redis)',
     kind: 'peer',
     backend,
-    workloads: onPg ? ['w1', 'w2', 'w3', 'w4', 'w5', 'w6'] : ['w1', 'w2', 'w3', 'w4', 'w5'],
+    workloads: onPg ? ['w1', 'w2', 'w3', 'w3a', 'w4', 'w5', 'w6'] : ['w1', 'w2', 'w3', 'w3a', 'w4', 'w5'],
     settings: onPg
       ? 'createPostgresBackend, schema "bullmq", worker concurrency 10, pool max 12 (worker) / 8 (producer)'
       : 'ioredis, worker concurrency 10; Redis durability is its own server config (see meta), not PostgreSQL\'s',

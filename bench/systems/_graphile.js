@@ -21,7 +21,7 @@ export function graphileSystem({ id, label, fast }) {
     label,
     kind: 'peer',
     backend: 'postgres',
-    workloads: ['w1', 'w2', 'w3', 'w4', 'w5', 'w6'],
+    workloads: ['w1', 'w2', 'w3', 'w3a', 'w4', 'w5', 'w6'],
     settings: fast
       ? 'concurrency 10, maxPoolSize 12, localQueue.size 500, completeJobBatchDelay 0, failJobBatchDelay 0'
       : 'concurrency 10, maxPoolSize 12, everything else default',

@@ -2,7 +2,7 @@
 // module implements (its default export):
 //
 //   id, label          short id (file name) and display name
-//   kind               'ours' | 'peer' | 'reference'
+//   kind               'ours' | 'baseline' | 'peer' | 'reference'
 //   backend            'postgres' | 'redis'
 //   workloads          ids of the workloads it takes part in ('w1'..'w6'; w7 is derived)
 //   settings           one line describing the configuration used (printed in the report)
@@ -22,6 +22,7 @@
 
 export const SYSTEM_IDS = [
   'queued-tasks',
+  'queued-tasks-baseline',
   'pgboss',
   'graphile-default',
   'graphile-fast',

@@ -26,7 +26,7 @@ export default {
   label: 'pg-boss',
   kind: 'peer',
   backend: 'postgres',
-  workloads: ['w1', 'w2', 'w3', 'w4', 'w5', 'w6'],
+  workloads: ['w1', 'w2', 'w3', 'w3a', 'w4', 'w5', 'w6'],
   settings: 'queue notify:true + useListenNotify; work(): batchSize 10 (jobs of a batch run concurrently), localConcurrency 1, burstWhenBatchFull; pool max 12 (worker) / 8 (producer); producer instances with supervise/schedule off',
   version: () => packageVersion('pg-boss'),
   probe: async () => null,

@@ -41,7 +41,7 @@ export default {
   label: 'ref: claim loop',
   kind: 'reference',
   backend: 'postgres',
-  workloads: ['w3', 'w4', 'w5', 'w6'],
+  workloads: ['w3', 'w3a', 'w4', 'w5', 'w6'],
   notes: {
     w5: 'ref: claim loop is a ceiling for draining only: its producer is a bare INSERT whose statement trigger NOTIFYs on every insert, and NOTIFY serializes commits, so under W5 it is a naive baseline that a queue waking its workers differently can beat.',
   },

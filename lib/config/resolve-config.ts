@@ -1,5 +1,9 @@
 import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_HEARTBEAT_RATIO,
+  DEFAULT_MAX_RESCUES,
+  DEFAULT_RESCUE_INTERVAL_MS,
+  DEFAULT_STATEMENT_TIMEOUT_MS,
   DEFAULT_LEASE_MS,
   DEFAULT_MAX_PREFETCH,
   DEFAULT_POLL_INTERVAL_MS,
@@ -12,6 +16,8 @@ import type { QueuedTasksModuleOptions } from '../interfaces/queued-tasks-option
 import { quoteIdentifier } from '../persistence/quote-identifier.js';
 import { validateExecutionOptions } from '../queue/validate-task-options.js';
 import type { ResolvedQueuedTasksConfig } from './resolved-config.js';
+import { resolveSlotPools } from './resolve-slot-pools.js';
+import { requireInteger } from './require-integer.js';
 
 /** Applies defaults to the module options and rejects values the queue cannot run with. */
 export function resolveConfig(options: QueuedTasksModuleOptions): ResolvedQueuedTasksConfig {
@@ -28,41 +34,48 @@ export function resolveConfig(options: QueuedTasksModuleOptions): ResolvedQueued
   const worker = options.worker ?? {};
   const concurrency = worker.concurrency ?? DEFAULT_WORKER_CONCURRENCY;
   const leaseMs = worker.leaseMs ?? DEFAULT_LEASE_MS;
+  requireInteger('worker.concurrency', concurrency, 1);
+  const slotPools = resolveSlotPools(worker.queues, concurrency);
+  const served = slotPools.flatMap((pool) => pool.queues);
   const resolved: ResolvedQueuedTasksConfig = {
     connection: options.connection ?? null,
     dataSource: options.dataSource ?? null,
     schema,
+    connectTimeoutMs: options.connection?.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     migrationsRun: options.migrationsRun ?? true,
     worker: {
       enabled: worker.enabled ?? true,
-      concurrency,
-      queues: worker.queues && worker.queues.length > 0 ? [...new Set(worker.queues)] : null,
+      concurrency: slotPools.reduce((sum, pool) => sum + pool.concurrency, 0),
+      queues: served.includes(null) ? null : (served as string[]),
+      slotPools,
       shutdownTimeoutMs: worker.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
       pollIntervalMs: worker.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
       leaseMs,
       heartbeatIntervalMs: worker.heartbeatIntervalMs ?? Math.round(leaseMs * DEFAULT_HEARTBEAT_RATIO),
-      rescueIntervalMs: worker.rescueIntervalMs ?? Math.round(leaseMs / 2),
+      rescueIntervalMs: worker.rescueIntervalMs ?? Math.min(DEFAULT_RESCUE_INTERVAL_MS, Math.round(leaseMs / 2)),
+      maxRescues: worker.maxRescues ?? DEFAULT_MAX_RESCUES,
+      statementTimeoutMs: worker.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
       prefetch: worker.prefetch ?? DEFAULT_MAX_PREFETCH,
     },
     defaults: options.defaults ?? {},
   };
   const w = resolved.worker;
-  requireInteger('worker.concurrency', w.concurrency, 1);
   requireInteger('worker.prefetch', w.prefetch, 0);
   requireInteger('worker.shutdownTimeoutMs', w.shutdownTimeoutMs, 0);
   requireInteger('worker.pollIntervalMs', w.pollIntervalMs, 10);
   requireInteger('worker.leaseMs', w.leaseMs, 100);
   requireInteger('worker.heartbeatIntervalMs', w.heartbeatIntervalMs, 10);
   requireInteger('worker.rescueIntervalMs', w.rescueIntervalMs, 10);
-  if (w.heartbeatIntervalMs >= w.leaseMs) {
-    throw new InvalidModuleOptionsError('worker.heartbeatIntervalMs must be shorter than worker.leaseMs');
+  requireInteger('worker.maxRescues', w.maxRescues, 1);
+  requireInteger('worker.statementTimeoutMs', w.statementTimeoutMs, 100);
+  requireInteger('connection.connectTimeoutMs', resolved.connectTimeoutMs, 100);
+  // A worker fences itself when it has not renewed within 80 % of its lease:
+  // renewals must come often enough that one failing leaves room for another.
+  if (w.heartbeatIntervalMs * 3 > w.leaseMs) {
+    throw new InvalidModuleOptionsError(
+      `worker.heartbeatIntervalMs (${w.heartbeatIntervalMs}) must be at most a third of worker.leaseMs (${w.leaseMs})`,
+    );
   }
   validateExecutionOptions(resolved.defaults, 'defaults.');
   return resolved;
-}
-
-function requireInteger(name: string, value: number, min: number): void {
-  if (!Number.isInteger(value) || value < min) {
-    throw new InvalidModuleOptionsError(`${name} must be an integer ≥ ${min} (got ${value})`);
-  }
 }

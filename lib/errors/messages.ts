@@ -20,8 +20,13 @@ export const MESSAGES = {
   taskCancelled: (id: string, name: string) => `Task ${id} (${name}) was cancelled.`,
   resultTimeout: (id: string, ms: number) => `Task ${id} did not finish within ${ms} ms.`,
   taskTimeout: (ms: number) => `Task exceeded its timeout of ${ms} ms.`,
+  taskHardTimeout: (ms: number, hardMs: number) =>
+    `Task exceeded its timeout of ${ms} ms and ignored its AbortSignal up to its hard timeout of ${hardMs} ms; the retry may run while it still runs.`,
   workerLost: (workerId: string) =>
-    `The worker running this attempt (${workerId}) stopped heartbeating and the task was rescued.`,
+    `The worker running this attempt (${workerId}) lost its lease and the task was rescued.`,
+  resultRefused: (reason: string) => `The database refused to store the task's result: ${reason}`,
+  taskPoisoned: (rescues: number) =>
+    `Rescued ${rescues} times from workers that died while holding it; failed so that it cannot crash-loop the workers.`,
   shutdownAbort: () => 'The worker is shutting down; the task will run again.',
   schemaMissing: (schema: string) =>
     `The queue's tables are missing from schema "${schema}". Run the migrations (leave migrationsRun on, or add queuedTasksMigrations() to your DataSource).`,

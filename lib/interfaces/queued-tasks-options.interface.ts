@@ -16,33 +16,82 @@ export interface QueuedTasksConnectionOptions {
   poolSize?: number;
   /** Name this process shows in `pg_stat_activity`. @default 'nestjs-queued-tasks' */
   applicationName?: string;
+  /**
+   * Time allowed to open a connection. Bootstrap fails with
+   * `QueueUnavailableError` past it (a host that accepts TCP and never
+   * answers would otherwise hang the application's start). @default 10_000
+   */
+  connectTimeoutMs?: number;
+}
+
+/** Settings of one queue in `worker.queues`. */
+export interface QueueWorkerOptions {
+  /** Tasks of this queue run at once by this process, in slots of its own. @default worker.concurrency */
+  concurrency?: number;
 }
 
 /** Settings of the workers this process runs. */
 export interface QueuedTasksWorkerOptions {
   /** Run workers in this process. Set false on a web node that only enqueues. @default true */
   enabled?: boolean;
-  /** Tasks run at once by this process. @default 10 */
+  /** Tasks run at once by this process (shared by the queues of `queues` when it is a list). @default 10 */
   concurrency?: number;
-  /** Queues this process serves. @default every queue */
-  queues?: string[];
+  /**
+   * Queues this process serves, each claimed by a producer of its own.
+   * - unset: every queue, through one producer;
+   * - a list (`['mail', 'reports']`): those queues share `concurrency`
+   *   slots, taken in turn, so a deep backlog in one cannot starve another;
+   * - an object (`{ mail: { concurrency: 5 }, reports: { concurrency: 2 } }`):
+   *   each queue has slots of its own (`concurrency` is then the default of
+   *   each queue).
+   *
+   * Queue names are 1–100 letters, digits, `_`, `.`, `:` or `-`.
+   * @default every queue
+   */
+  queues?: string[] | Record<string, QueueWorkerOptions>;
   /**
    * How long `app.close()` lets running tasks finish before it aborts them
    * (their AbortSignal fires) and puts them back to `pending` without spending
-   * an attempt. @default 30_000
+   * an attempt. It bounds `close()` from its start, claims in flight
+   * included; after it come at most about 3 s of final writes. @default 30_000
    */
   shutdownTimeoutMs?: number;
   /** Fallback poll when no notification arrives. Wake-ups normally come by LISTEN/NOTIFY. @default 2_000 */
   pollIntervalMs?: number;
   /**
-   * A worker that has not heartbeated for this long is dead and its running
-   * tasks are rescued (back to `pending`, or `failed` with no attempts left). @default 30_000
+   * This worker's lease. The worker renews it every `heartbeatIntervalMs` on a
+   * connection of its own; each renewal sets the lease's expiry on the
+   * database's clock, from this value, so every process judges this worker
+   * by its own setting. A worker whose lease ends is dead: the maintenance
+   * leader rescues its running tasks. A worker that could not renew within
+   * 80 % of it stops claiming and aborts its handlers (their signal fires
+   * with a `WorkerLostError`) before anyone may rescue them. Set it above
+   * the longest database outage or event-loop stall you want to ride out.
+   * @default 30_000
    */
   leaseMs?: number;
-  /** How often this process heartbeats. @default leaseMs / 3 */
+  /** How often this worker renews its lease. @default leaseMs / 10 */
   heartbeatIntervalMs?: number;
-  /** How often this process looks for tasks of dead workers. @default leaseMs / 2 */
+  /**
+   * How often the maintenance leader (one process at a time, workers or not)
+   * looks for tasks of dead workers; it looks more often when half the
+   * shortest lease among the registered workers is shorter. Also how often
+   * the other processes ask to lead. @default min(5_000, leaseMs / 2)
+   */
   rescueIntervalMs?: number;
+  /**
+   * A task taken back this many times from workers that died holding it
+   * fails (`TaskPoisonedError` in its history) instead of being handed to
+   * another worker: it may be what kills them. Applied by the maintenance
+   * leader. @default 5
+   */
+  maxRescues?: number;
+  /**
+   * Timeout of each of the queue's statements (claim, completion, failure,
+   * release, rescue, enqueue). A statement past it is cancelled on the
+   * server and reported as `QueueUnavailableError`. @default 15_000
+   */
+  statementTimeoutMs?: number;
   /**
    * Bound of the claim-ahead buffer, so that a freed slot starts its next
    * task without a round trip and one claim statement feeds many runs. The

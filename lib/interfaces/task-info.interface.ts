@@ -3,14 +3,17 @@
  * `lib/persistence/sql/`, each guarded by the state it leaves:
  *
  * ```
- * pending ──claim──▶ running ──complete──▶ completed
- *    ▲                  │ ──fail (no attempts left / NonRetryableError)──▶ failed
- *    └──retry/rescue/release──┘
+ * scheduled ──due (promoted)──▶ pending ──claim──▶ running ──complete──▶ completed
+ *     ▲                           ▲                   │ ──fail (no attempts left / NonRetryableError)──▶ failed
+ *     └──retry after a backoff────┼───────────────────┤
+ *                                 └──rescue/release/retry at once──┘
  * ```
- * `cancelled` is reserved for cancellation (a later release); more states
- * (such as `blocked` for tasks waiting on parents) may be added.
+ * A task added with a delay (or a `runAt` in the future) starts `scheduled`;
+ * one due at once starts `pending`. `cancelled` is reserved for
+ * cancellation (a later release); more states (such as `blocked` for tasks
+ * waiting on parents) may be added.
  */
-export type TaskState = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+export type TaskState = 'scheduled' | 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
 
 /** States a task never leaves. */
 export const FINISHED_STATES: readonly TaskState[] = ['completed', 'failed', 'cancelled'];
@@ -35,15 +38,17 @@ export interface TaskInfo<TResult = unknown> {
   result: TResult | null;
   /** One entry per failed attempt, oldest first. */
   errors: TaskAttemptError[];
-  /** Attempts started so far. */
+  /** Attempts spent so far (an attempt whose handler never started is given back). */
   attempts: number;
   maxAttempts: number;
   priority: number;
   runAt: Date;
   createdAt: Date;
-  /** Start of the latest attempt. */
+  /** Start of the latest attempt, once recorded (within about 100 ms of the handler's start, or with its outcome). */
   startedAt: Date | null;
   finishedAt: Date | null;
   /** Worker that runs (or last ran) the task. */
   workerId: string | null;
+  /** Times the task was taken back from a worker whose lease ended. */
+  rescues: number;
 }

@@ -21,6 +21,16 @@ export interface TaskExecutionOptions {
 /** Options of `@QueuedTask()`. */
 export interface QueuedTaskOptions extends TaskExecutionOptions {
   /**
+   * When an attempt passes its `timeoutMs`, its signal fires and the worker
+   * waits for the handler to return or throw before it records the failure
+   * and schedules the retry: the task is never run twice at once. A handler
+   * that ignores its signal keeps its slot and its task up to this many ms
+   * after its start; then the failure is recorded and the retry may run
+   * elsewhere while it still runs (its late writes are refused), and its slot
+   * stays taken until it returns. @default 2 × timeoutMs
+   */
+  hardTimeoutMs?: number;
+  /**
    * Name the task is stored and enqueued under. Must be unique in the application
    * and stable across deploys, since stored tasks refer to it.
    * @default `${ClassName}.${methodName}`

@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import { QUEUED_TASKS_CONFIG, QUEUED_TASKS_DATA_SOURCE } from '../queued-tasks.constants.js';
 import { queueTables } from '../persistence/queue-tables.js';
 import type { ResolvedQueuedTasksConfig } from '../config/resolved-config.js';
-import { listenerClientConfig } from './listener-client-config.js';
+import { dedicatedClientConfig } from '../persistence/dedicated-client-config.js';
 import { parseQueueNotification, type QueueNotification } from './queue-notification.js';
 
 const RECONNECT_MIN_MS = 100;
@@ -71,7 +71,7 @@ export class NotificationListener implements OnApplicationShutdown {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client(listenerClientConfig(this.dataSource));
+    const client = new pg.Client(dedicatedClientConfig(this.dataSource, 'listener'));
     client.on('error', (error) => this.onConnectionLost(client, error));
     client.on('end', () => this.onConnectionLost(client));
     client.on('notification', (message) => {

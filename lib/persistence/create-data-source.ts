@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import type { QueuedTasksConnectionOptions } from '../interfaces/queued-tasks-options.interface.js';
 import { queuedTasksEntities } from './entities/worker.entity.js';
 import { translateDatabaseError } from './translate-database-error.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../queued-tasks.constants.js';
 
 const DEFAULT_POOL_SIZE = 10;
 export const DEFAULT_APPLICATION_NAME = 'nestjs-queued-tasks';
@@ -19,6 +20,8 @@ export async function createQueueDataSource(connection: QueuedTasksConnectionOpt
     ssl: connection.ssl as boolean | undefined,
     applicationName: connection.applicationName ?? DEFAULT_APPLICATION_NAME,
     poolSize: connection.poolSize ?? DEFAULT_POOL_SIZE,
+    // Also bounds the wait for a free pooled connection.
+    connectTimeoutMS: connection.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     entities: queuedTasksEntities(schema),
     synchronize: false,
     installExtensions: false,

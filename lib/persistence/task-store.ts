@@ -1,56 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { BackoffOptions } from '../interfaces/backoff.interface.js';
 import { QueueDatabase } from './queue-database.js';
-import type { SqlStatement } from './sql-statement.js';
-import { claimTasksInQueuesStatement, claimTasksStatement, completeAndClaimStatement } from './sql/claim-tasks.sql.js';
-import { completeTasksStatement, completionOutcomes } from './sql/complete-tasks.sql.js';
-import { failTaskStatement } from './sql/fail-task.sql.js';
-import {
-  insertTaskNotifyingStatement,
-  insertTaskStatement,
-  insertTaskValues,
-  insertTasksStatement,
-  insertTasksValues,
-  type NewTaskRow,
-} from './sql/insert-tasks.sql.js';
-import { notifyWakeupStatement } from './sql/notify-wakeup.sql.js';
-import { getBackoffStatement, getTaskOutcomesStatement, getTaskStatement, nextRunAtStatement } from './sql/read-tasks.sql.js';
-import { releaseTasksStatement } from './sql/release-tasks.sql.js';
-import { rescueOrphanedTasksStatement } from './sql/rescue-orphaned-tasks.sql.js';
+import { ControlConnection } from './control-connection.js';
+import { markersOf, outcomesOf, type AttemptRecords, type FailedAttempt } from './attempt-records.js';
+import { insertTaskValues, insertTasksValues, type NewTaskRow } from './sql/insert-tasks.sql.js';
+import { RELEASE_MAINTENANCE_LOCK, TRY_MAINTENANCE_LOCK } from './sql/maintenance-lock.sql.js';
 import type { ClaimedTaskRow, TaskRow } from './sql/task-row.js';
-import {
-  deregisterWorkerStatement,
-  heartbeatWorkerStatement,
-  pruneDeadWorkersStatement,
-  registerWorkerStatement,
-} from './sql/worker-registry.sql.js';
+import { taskStatements, type TaskStatements } from './task-statements.js';
+import type { ClaimResult, RescueOutcome, TaskOutcomeRow, WorkerRegistration } from './task-store-types.js';
 
-/** One attempt's successful outcome, queued for a batched completion. */
-export interface CompletedAttempt {
-  id: string;
-  attempt: number;
-  /** JSON text of the result, or null. */
-  result: string | null;
-}
-
-export interface FailedAttempt {
-  id: string;
-  attempt: number;
-  /** JSON text of the TaskAttemptError. */
-  error: string;
-  retry: boolean;
-  retryDelayMs: number;
-}
-
-export interface WorkerRegistration {
-  id: string;
-  hostname: string;
-  pid: number;
-  queues: string[] | null;
-  concurrency: number;
-}
-
-export type TaskOutcomeRow = Pick<TaskRow, 'id' | 'name' | 'state' | 'result' | 'errors'>;
+export type { ClaimResult, RescueOutcome, TaskOutcomeRow, WorkerRegistration } from './task-store-types.js';
 
 /**
  * Every statement the queue runs, bound to one schema. The SQL itself, with
@@ -58,52 +17,13 @@ export type TaskOutcomeRow = Pick<TaskRow, 'id' | 'name' | 'state' | 'result' | 
  */
 @Injectable()
 export class TaskStore {
-  private readonly statements: Record<
-    | 'insertTask'
-    | 'insertTaskNotifying'
-    | 'insertTasks'
-    | 'claim'
-    | 'claimInQueues'
-    | 'completeAndClaim'
-    | 'backoff'
-    | 'complete'
-    | 'fail'
-    | 'release'
-    | 'rescue'
-    | 'register'
-    | 'heartbeat'
-    | 'deregister'
-    | 'prune'
-    | 'getTask'
-    | 'outcomes'
-    | 'nextRunAt'
-    | 'notify',
-    SqlStatement
-  >;
+  private readonly statements: TaskStatements;
 
-  constructor(private readonly db: QueueDatabase) {
-    const t = db.tables;
-    this.statements = {
-      insertTask: insertTaskStatement(t),
-      insertTaskNotifying: insertTaskNotifyingStatement(t),
-      insertTasks: insertTasksStatement(t),
-      claim: claimTasksStatement(t),
-      claimInQueues: claimTasksInQueuesStatement(t),
-      completeAndClaim: completeAndClaimStatement(t),
-      backoff: getBackoffStatement(t),
-      complete: completeTasksStatement(t),
-      fail: failTaskStatement(t),
-      release: releaseTasksStatement(t),
-      rescue: rescueOrphanedTasksStatement(t),
-      register: registerWorkerStatement(t),
-      heartbeat: heartbeatWorkerStatement(t),
-      deregister: deregisterWorkerStatement(t),
-      prune: pruneDeadWorkersStatement(t),
-      getTask: getTaskStatement(t),
-      outcomes: getTaskOutcomesStatement(t),
-      nextRunAt: nextRunAtStatement(t),
-      notify: notifyWakeupStatement(t),
-    };
+  constructor(
+    private readonly db: QueueDatabase,
+    private readonly control: ControlConnection,
+  ) {
+    this.statements = taskStatements(db.tables);
   }
 
   get channel(): string {
@@ -122,29 +42,49 @@ export class TaskStore {
     return this.db.query(this.statements.insertTasks, insertTasksValues(tasks));
   }
 
-  /** Claims up to `limit` due tasks; with `completed`, records those completions in the same statement. */
+  /**
+   * Claims up to `limit` due tasks of `queue` (null: every queue) for worker
+   * incarnation `workerId`, and promotes that scope's due scheduled tasks;
+   * with `records` (of the same incarnation), records those completions and
+   * starts in the same statement.
+   */
   async claim(
     workerId: string,
     names: readonly string[],
     limit: number,
-    queues: readonly string[] | null,
-    completed: readonly CompletedAttempt[] = [],
-  ): Promise<ClaimedTaskRow[]> {
-    if (completed.length > 0) {
-      const rows = await this.db.query<ClaimedTaskRow>(this.statements.completeAndClaim, [
+    queue: string | null,
+    records: AttemptRecords = { completed: [], started: [] },
+  ): Promise<ClaimResult> {
+    type Row = ClaimedTaskRow & { promoted: string };
+    let rows: Row[];
+    if (records.completed.length > 0 || records.started.length > 0) {
+      const now = performance.now();
+      const values: unknown[] = [
         names,
         workerId,
         limit,
-        completed.map((a) => a.id),
-        completionOutcomes(completed),
+        records.completed.map((a) => a.id),
+        outcomesOf(records.completed, now),
         this.channel,
-        queues,
-      ]);
-      return rows.filter((row) => row.id !== null);
+        records.started.map((a) => a.id),
+        markersOf(records.started, now),
+      ];
+      rows = queue === null
+        ? await this.db.query<Row>(this.statements.recordAndClaimAll, values, undefined, true)
+        : await this.db.query<Row>(this.statements.recordAndClaimQueue, [...values, queue], undefined, true);
+    } else {
+      rows = queue === null
+        ? await this.db.query<Row>(this.statements.claimAll, [names, workerId, limit], undefined, true)
+        : await this.db.query<Row>(this.statements.claimQueue, [names, workerId, limit, queue], undefined, true);
     }
-    return queues
-      ? this.db.query(this.statements.claimInQueues, [names, workerId, limit, queues])
-      : this.db.query(this.statements.claim, [names, workerId, limit]);
+    const promoted = Number(rows[0]?.promoted ?? 0);
+    return { rows: rows.filter((row) => row.id !== null), promoted };
+  }
+
+  /** Promotes due scheduled tasks of every queue (up to `limit`) and wakes their workers. @returns how many. */
+  async promoteDue(limit: number): Promise<number> {
+    const [row] = await this.db.query<{ promoted: string }>(this.statements.promoteDue, [this.channel, limit]);
+    return Number(row?.promoted ?? 0);
   }
 
   /** The stored backoff of a task, read by the failure path only (the claim does not fetch it). */
@@ -153,57 +93,99 @@ export class TaskStore {
     return row?.backoff ?? null;
   }
 
-  async complete(workerId: string, attempts: readonly CompletedAttempt[]): Promise<void> {
-    await this.db.query(this.statements.complete, [attempts.map((a) => a.id), completionOutcomes(attempts), workerId, this.channel]);
+  /** Records completions and start markers of worker incarnation `workerId`, without claiming. */
+  async record(workerId: string, records: AttemptRecords): Promise<void> {
+    const now = performance.now();
+    await this.db.query(this.statements.record, [
+      records.completed.map((a) => a.id),
+      outcomesOf(records.completed, now),
+      workerId,
+      this.channel,
+      records.started.map((a) => a.id),
+      markersOf(records.started, now),
+    ]);
   }
 
-  /** @returns the task's new state, or undefined when the guard found it no longer ours. */
-  async fail(workerId: string, failed: FailedAttempt): Promise<{ state: string; run_at: Date } | undefined> {
-    const [row] = await this.db.query<{ state: string; run_at: Date }>(this.statements.fail, [
+  /** @returns the task's new state, or undefined when the guard found it no longer this attempt's. */
+  async fail(failed: FailedAttempt): Promise<{ state: string; queue: string; run_at: Date } | undefined> {
+    const [row] = await this.db.query<{ state: string; queue: string; run_at: Date }>(this.statements.fail, [
       failed.id,
-      workerId,
+      failed.workerId,
       failed.attempt,
       this.channel,
       failed.error,
       failed.retryDelayMs,
       failed.retry,
+      Math.max(0, Math.round(performance.now() - failed.startedAt)),
     ]);
     return row;
   }
 
   /** Hands attempts back to `pending` without spending them; each is matched on its attempt number too. */
-  async release(workerId: string, attempts: readonly Pick<ClaimedTaskRow, 'id' | 'attempts'>[]): Promise<number> {
+  async release(workerId: string, attempts: readonly { id: string; attempts: number }[], timeoutMs?: number): Promise<number> {
     if (attempts.length === 0) return 0;
     const byId = JSON.stringify(Object.fromEntries(attempts.map((a) => [a.id, a.attempts])));
-    const [row] = await this.db.query<{ released: string }>(this.statements.release, [
-      attempts.map((a) => a.id),
-      workerId,
-      this.channel,
-      byId,
-    ]);
+    const [row] = await this.db.query<{ released: string }>(
+      this.statements.release,
+      [attempts.map((a) => a.id), workerId, this.channel, byId],
+      timeoutMs,
+    );
     return Number(row?.released ?? 0);
   }
 
-  async rescueOrphaned(leaseMs: number): Promise<number> {
-    const [row] = await this.db.query<{ rescued: string }>(this.statements.rescue, [leaseMs, this.channel]);
-    return Number(row?.rescued ?? 0);
+  /** The attempts the database says worker incarnation `workerId` is running. */
+  runningUnder(workerId: string): Promise<{ id: string; attempts: number }[]> {
+    return this.db.query(this.statements.runningUnder, [workerId]);
   }
 
-  async registerWorker(worker: WorkerRegistration): Promise<void> {
-    await this.db.query(this.statements.register, [worker.id, worker.hostname, worker.pid, worker.queues, worker.concurrency]);
+  async rescueOrphaned(maxRescues: number): Promise<RescueOutcome> {
+    const [row] = await this.db.query<{ rescued: string; failed: string; dead_workers: string; shortest_lease_ms: number | null }>(
+      this.statements.rescue,
+      [this.channel, maxRescues],
+    );
+    return {
+      rescued: Number(row?.rescued ?? 0),
+      failed: Number(row?.failed ?? 0),
+      deadWorkers: Number(row?.dead_workers ?? 0),
+      shortestLeaseMs: row?.shortest_lease_ms ?? null,
+    };
   }
 
-  /** @returns false when the registry no longer knows this worker. */
-  async heartbeat(workerId: string): Promise<boolean> {
-    return (await this.db.query(this.statements.heartbeat, [workerId])).length > 0;
+  /** Registers a worker incarnation with a fresh lease, on the control connection. */
+  async registerWorker(worker: WorkerRegistration, timeoutMs: number): Promise<void> {
+    await this.control.query(
+      this.statements.register,
+      [worker.id, worker.hostname, worker.pid, worker.queues, worker.concurrency, worker.leaseMs],
+      timeoutMs,
+    );
   }
 
-  async deregisterWorker(workerId: string): Promise<void> {
-    await this.db.query(this.statements.deregister, [workerId]);
+  /** Renews a worker's lease on the control connection. @returns false when the lease had already ended (the worker must fence). */
+  async renewLease(workerId: string, timeoutMs: number): Promise<boolean> {
+    return (await this.control.query(this.statements.renew, [workerId], timeoutMs)).length > 0;
   }
 
-  async pruneDeadWorkers(leaseMs: number): Promise<void> {
-    await this.db.query(this.statements.prune, [leaseMs]);
+  async deregisterWorker(workerId: string, timeoutMs?: number): Promise<void> {
+    await this.db.query(this.statements.deregister, [workerId], timeoutMs);
+  }
+
+  /** Tries to become (or stay) the maintenance leader; held on the control connection. */
+  async tryMaintenanceLock(timeoutMs: number): Promise<{ acquired: boolean; generation: number }> {
+    const { rows, generation } = await this.control.queryOnConnection<{ acquired: boolean }>(
+      TRY_MAINTENANCE_LOCK,
+      [this.db.tables.schema],
+      timeoutMs,
+    );
+    return { acquired: rows[0]?.acquired === true, generation };
+  }
+
+  /** The control connection was replaced since `generation`: a lock held on it is gone. */
+  controlGeneration(): number {
+    return this.control.generation;
+  }
+
+  async releaseMaintenanceLock(timeoutMs: number): Promise<void> {
+    await this.control.query(RELEASE_MAINTENANCE_LOCK, [this.db.tables.schema], timeoutMs);
   }
 
   async getTask(id: string): Promise<TaskRow | undefined> {
@@ -215,9 +197,12 @@ export class TaskStore {
     return this.db.query(this.statements.outcomes, [ids]);
   }
 
-  /** @returns ms from now (on the database's clock) until the earliest pending task is due; ≤ 0 when one is due; undefined when none is pending. */
-  async msUntilNextRun(queues: readonly string[] | null, names: readonly string[]): Promise<number | undefined> {
-    const [row] = await this.db.query<{ run_at: Date; db_now: Date }>(this.statements.nextRunAt, [queues, names]);
+  /** @returns ms from now (on the database's clock) until the earliest scheduled task is due; ≤ 0 when one is due; undefined when none is scheduled. */
+  async msUntilNextRun(queue: string | null, names: readonly string[]): Promise<number | undefined> {
+    const [row] =
+      queue === null
+        ? await this.db.query<{ run_at: Date; db_now: Date }>(this.statements.nextRunAtAll, [names])
+        : await this.db.query<{ run_at: Date; db_now: Date }>(this.statements.nextRunAtQueue, [names, queue]);
     return row ? row.run_at.getTime() - row.db_now.getTime() : undefined;
   }
 

@@ -18,5 +18,6 @@ export function toTaskInfo<TResult>(row: TaskRow): TaskInfo<TResult> {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     workerId: row.worker_id,
+    rescues: row.rescues,
   };
 }

@@ -4,11 +4,18 @@ import type { AddTaskOptions, TaskExecutionOptions } from '../interfaces/task-op
 
 const MAX_INT = 2_147_483_647;
 const QUEUE_NAME = /^[A-Za-z0-9_.:-]{1,100}$/;
+/** The queue-name rule, as error messages state it. */
+export const QUEUE_NAME_RULE = 'use 1 to 100 letters, digits, "_", ".", ":" or "-"';
+
+/** A name a queue can have. */
+export function isQueueName(name: unknown): name is string {
+  return typeof name === 'string' && QUEUE_NAME.test(name);
+}
 
 /** Checks options shared by the decorator, module defaults and `add`. `prefix` names where they came from in the error. */
 export function validateExecutionOptions(options: TaskExecutionOptions, prefix = ''): void {
-  if (options.queue !== undefined && (typeof options.queue !== 'string' || !QUEUE_NAME.test(options.queue))) {
-    throw new InvalidTaskOptionsError(`${prefix}queue`, 'use 1 to 100 letters, digits, "_", ".", ":" or "-"');
+  if (options.queue !== undefined && !isQueueName(options.queue)) {
+    throw new InvalidTaskOptionsError(`${prefix}queue`, QUEUE_NAME_RULE);
   }
   if (options.priority !== undefined) requireInt(`${prefix}priority`, options.priority, -MAX_INT);
   if (options.maxAttempts !== undefined) requireInt(`${prefix}maxAttempts`, options.maxAttempts, 1);

@@ -1,10 +1,13 @@
 /** Why a running attempt was stopped from outside the handler. */
-export type AbortReason = { kind: 'timeout'; timeoutMs: number } | { kind: 'shutdown' };
+export type StopReason =
+  | { kind: 'timeout'; timeoutMs: number; hardTimeoutMs: number }
+  | { kind: 'shutdown' }
+  /** The worker fenced itself: its lease can no longer be trusted. */
+  | { kind: 'lost'; workerId: string };
 
-/** How an attempt ended, as the worker acts on it. */
-export type AttemptOutcome = 'completed' | 'failed' | 'released';
-
-/** Rejection of the race that ends an attempt from outside; a class so that no thrown value can be mistaken for it. */
-export class AttemptAborted {
-  constructor(readonly reason: AbortReason) {}
-}
+/**
+ * How an attempt ended for its row: written (completed, or failed with its
+ * retry decision), or to be handed back to `pending` by the worker
+ * (shutdown), or left to rescue (its worker fenced itself).
+ */
+export type AttemptOutcome = 'completed' | 'failed' | 'released' | 'abandoned';

@@ -15,7 +15,7 @@ export class NextRunTimer {
 
   constructor(
     private readonly store: TaskStore,
-    private readonly scope: { queues: string[] | null; names: () => string[]; maxRetryMs: number },
+    private readonly scope: { queue: string | null; names: () => string[]; maxRetryMs: number },
     onDue: () => void,
   ) {
     this.timer = new WakeupTimer(onDue);
@@ -35,7 +35,7 @@ export class NextRunTimer {
   async armFromDatabase(stillWanted: () => boolean): Promise<void> {
     let ms: number | undefined;
     try {
-      ms = await this.store.msUntilNextRun(this.scope.queues, this.scope.names());
+      ms = await this.store.msUntilNextRun(this.scope.queue, this.scope.names());
     } catch {
       return; // The poll covers it.
     }

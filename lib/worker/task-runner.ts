@@ -2,129 +2,225 @@ import { Logger } from '@nestjs/common';
 import { runInTaskContext, type TaskContext } from '../context/task-context.js';
 import type { TaskDefinition } from '../discovery/task-definition.js';
 import { NonRetryableError } from '../errors/non-retryable.error.js';
-import { TaskSerializationError } from '../errors/task-serialization.error.js';
 import { TaskTimeoutError } from '../errors/task-timeout.error.js';
 import { UnknownTaskError } from '../errors/unknown-task.error.js';
+import { WorkerLostError } from '../errors/worker-lost.error.js';
+import { WorkerShutdownError } from '../errors/worker-shutdown.error.js';
+import { DEFAULT_HARD_TIMEOUT_RATIO } from '../queued-tasks.constants.js';
 import { resultToJson } from '../queue/json-value.js';
 import type { ClaimedTaskRow } from '../persistence/sql/task-row.js';
+import type { CompletedAttempt, StartedAttempt } from '../persistence/attempt-records.js';
 import type { TaskStore } from '../persistence/task-store.js';
-import { AttemptAborted, type AbortReason, type AttemptOutcome } from './attempt-outcome.js';
-import type { CompletionBatcher } from './completion-batcher.js';
-import { toAttemptError } from './error-record.js';
-import { retryDelayMs } from './retry-delay.js';
+import type { AttemptOutcome, StopReason } from './attempt-outcome.js';
+import { attemptKey, type AttemptRecorder } from './attempt-recorder.js';
+import { describe } from './error-record.js';
+import { FailureWriter } from './failure-writer.js';
 
-/** An attempt in progress: the worker aborts it through `abort`. */
+/** An attempt in progress. */
 export interface RunningAttempt {
+  key: string;
   row: ClaimedTaskRow;
-  abort(reason: AbortReason): void;
-  done: Promise<AttemptOutcome>;
+  /** Worker incarnation that claimed it: every write of the attempt is guarded by it. */
+  workerId: string;
+  abort(reason: StopReason): void;
 }
 
 /**
- * Runs one claimed attempt: calls the handler inside its task context, and
+ * What the worker hears of an attempt. Callbacks rather than promises: a
+ * fast drain runs tens of thousands of attempts a second, and every promise
+ * costs (the task context's AsyncLocalStorage hooks each one).
+ */
+export interface AttemptEvents {
+  /** The handler returned or threw: only now is its slot free. */
+  settled(): void;
+  /** The worker is done with the attempt's row (written, or to be released, or left to rescue). */
+  recorded(outcome: AttemptOutcome): void;
+}
+
+type HandlerOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/**
+ * Runs one claimed attempt: calls the handler inside its task context and
  * records the outcome (completion batched; failure with its retry decision).
- * Never throws: every outcome, including a broken handler, is recorded.
+ *
+ * The row stays `running` under its worker until the handler really settles:
+ * a timed-out attempt is recorded as failed, and its retry scheduled, only
+ * once the handler returned or threw, or at its hard timeout if it ignores
+ * its signal (then its slot stays taken until it returns). Never throws.
  */
 export class TaskRunner {
   private readonly logger = new Logger('QueuedTasks');
   private stopping = false;
+  private readonly failures: FailureWriter;
 
   constructor(
-    private readonly store: TaskStore,
-    private readonly completions: CompletionBatcher,
-    private readonly workerId: string,
+    store: TaskStore,
+    private readonly recorder: AttemptRecorder,
     private readonly findDefinition: (name: string) => TaskDefinition | undefined,
     /** Called with the run time of a scheduled retry, so the worker can arm its timer. */
-    private readonly onRetryScheduled: (runAt: Date) => unknown,
-  ) {}
+    onRetryScheduled: (runAt: Date, queue: string) => unknown,
+  ) {
+    this.failures = new FailureWriter(store, recorder, onRetryScheduled);
+  }
 
-  /** Shutdown: stop retrying writes that keep failing. */
+  /** Shutdown: stop retrying writes that keep failing, and write nothing new. */
   stop(): void {
     this.stopping = true;
+    this.failures.stop();
   }
 
-  start(row: ClaimedTaskRow): RunningAttempt {
-    const controller = new AbortController();
-    let rejectAbort!: (reason: AttemptAborted) => void;
-    // The handler may ignore its signal; the attempt still ends for the worker when it is aborted.
-    const aborted = new Promise<never>((_, reject) => (rejectAbort = reject));
-    aborted.catch(() => undefined);
-    let timeout: NodeJS.Timeout | null = null;
-    const abort = (reason: AbortReason) => {
-      if (controller.signal.aborted) return;
-      controller.abort(reason.kind === 'timeout' ? new TaskTimeoutError(reason.timeoutMs) : new Error('shutdown'));
-      rejectAbort(new AttemptAborted(reason));
+  /** Attempts whose failure is being written: their rows are still `running`. */
+  failingKeys(): ReadonlySet<string> {
+    return this.failures.failingKeys();
+  }
+
+  start(row: ClaimedTaskRow, workerId: string, events: AttemptEvents): RunningAttempt {
+    const attempt: StartedAttempt = {
+      id: row.id,
+      attempt: row.attempts,
+      workerId,
+      key: attemptKey({ id: row.id, attempt: row.attempts, workerId }),
+      startedAt: performance.now(),
     };
-    if (row.timeout_ms) timeout = setTimeout(() => abort({ kind: 'timeout', timeoutMs: row.timeout_ms! }), row.timeout_ms);
-    const done = this.execute(row, controller.signal, aborted).finally(() => {
-      if (timeout) clearTimeout(timeout);
+    // Made when first asked for: most handlers never read their signal, and
+    // an AbortController per task is a measurable share of a fast drain.
+    let controller: AbortController | null = null;
+    const signal = () => (controller ??= new AbortController()).signal;
+    let stopReason: StopReason | null = null;
+    let onStopped: ((reason: StopReason) => void) | null = null;
+    const abort = (reason: StopReason) => {
+      if (stopReason) return;
+      stopReason = reason;
+      (controller ??= new AbortController()).abort(stopError(reason));
+      onStopped?.(reason);
+    };
+
+    let finished = false;
+    const finish = (result: HandlerOutcome | 'hard') => {
+      if (finished) return;
+      finished = true;
+      const outcome = this.recordSafely(row, attempt, result, stopReason);
+      if (typeof outcome === 'string') events.recorded(outcome);
+      else void outcome.then(events.recorded);
+    };
+    let timers: NodeJS.Timeout[] = [];
+    if (row.timeout_ms) {
+      const timeoutMs = row.timeout_ms;
+      const hardTimeoutMs = this.hardTimeoutOf(row);
+      // Past its hard timeout a handler ignoring its signal loses its row, not its slot.
+      onStopped = (reason) => {
+        if (reason.kind === 'timeout') timers.push(setTimeout(() => finish('hard'), Math.max(0, hardTimeoutMs - timeoutMs)));
+      };
+      timers.push(setTimeout(() => abort({ kind: 'timeout', timeoutMs, hardTimeoutMs }), timeoutMs));
+    }
+
+    this.recorder.markStarted(attempt);
+    void this.invoke(row, workerId, signal).then((result) => {
+      for (const timer of timers) clearTimeout(timer);
+      timers = [];
+      events.settled();
+      finish(result);
     });
-    return { row, abort, done };
+    return { key: attempt.key, row, workerId, abort };
   }
 
-  private async execute(row: ClaimedTaskRow, signal: AbortSignal, aborted: Promise<never>): Promise<AttemptOutcome> {
-    let result: unknown;
+  /** {@link record}, with anything it throws logged: an attempt always ends for the worker. */
+  private recordSafely(
+    row: ClaimedTaskRow,
+    attempt: StartedAttempt,
+    outcome: HandlerOutcome | 'hard',
+    reason: StopReason | null,
+  ): AttemptOutcome | Promise<AttemptOutcome> {
+    const failed = (error: unknown): AttemptOutcome => {
+      this.logger.error(`Recording the outcome of task ${row.id} failed: ${describe(error)}`);
+      return 'abandoned';
+    };
     try {
-      const definition = this.findDefinition(row.name);
-      if (!definition) throw new NonRetryableError(new UnknownTaskError(row.name).message);
-      const context: TaskContext = {
-        id: row.id,
-        name: row.name,
-        queue: row.queue,
-        attempt: row.attempts,
-        maxAttempts: row.max_attempts,
-        signal,
-        workerId: this.workerId,
-      };
-      const handler = definition.instance[definition.methodName]!;
-      result = await Promise.race([
-        runInTaskContext(context, () => Promise.resolve().then(() => handler.apply(definition.instance, row.args))),
-        aborted,
-      ]);
+      const recorded = this.record(row, attempt, outcome, reason);
+      return typeof recorded === 'string' ? recorded : recorded.catch(failed);
     } catch (error) {
-      if (error instanceof AttemptAborted) {
-        if (error.reason.kind === 'shutdown') return 'released';
-        return this.fail(row, new TaskTimeoutError(error.reason.timeoutMs));
+      return failed(error);
+    }
+  }
+
+  private hardTimeoutOf(row: ClaimedTaskRow): number {
+    const configured = this.findDefinition(row.name)?.options.hardTimeoutMs;
+    return Math.max(configured ?? 0, row.timeout_ms! * (configured === undefined ? DEFAULT_HARD_TIMEOUT_RATIO : 1));
+  }
+
+  /** Calls the handler; resolves with what it returned or threw, whatever that is. Never rejects. */
+  private invoke(row: ClaimedTaskRow, workerId: string, signal: () => AbortSignal): Promise<HandlerOutcome> {
+    const definition = this.findDefinition(row.name);
+    if (!definition) return Promise.resolve({ ok: false, error: new NonRetryableError(new UnknownTaskError(row.name).message) });
+    const context: TaskContext = {
+      id: row.id,
+      name: row.name,
+      queue: row.queue,
+      attempt: row.attempts,
+      maxAttempts: row.max_attempts,
+      get signal() {
+        return signal();
+      },
+      workerId,
+    };
+    const handler = definition.instance[definition.methodName]!;
+    // Called from a microtask, so a handler that throws synchronously is caught like one that rejects.
+    return runInTaskContext(context, () => Promise.resolve().then(() => handler.apply(definition.instance, row.args))).then(
+      (value): HandlerOutcome => ({ ok: true, value }),
+      (error: unknown): HandlerOutcome => ({ ok: false, error }),
+    );
+  }
+
+  /** Synchronous for a completion (queued for its batch), a promise for a failure (written before it returns). */
+  private record(
+    row: ClaimedTaskRow,
+    attempt: StartedAttempt,
+    outcome: HandlerOutcome | 'hard',
+    reason: StopReason | null,
+  ): AttemptOutcome | Promise<AttemptOutcome> {
+    // After shutdown gave up on it, the worker has handed its row back already.
+    if (this.stopping) return 'abandoned';
+    if (outcome === 'hard' && reason?.kind === 'timeout') {
+      this.logger.error(
+        `Task ${row.id} (${row.name}) ignored its AbortSignal for ${reason.hardTimeoutMs - reason.timeoutMs} ms after its timeout; ` +
+          `its retry may now run while it still runs (its slot stays taken until it returns)`,
+      );
+      return this.failures.fail(row, attempt, new TaskTimeoutError(reason.timeoutMs, reason.hardTimeoutMs));
+    }
+    const handled = outcome as HandlerOutcome;
+    if (reason?.kind === 'timeout') return this.failures.fail(row, attempt, new TaskTimeoutError(reason.timeoutMs));
+    if (!handled.ok) {
+      if (reason?.kind === 'shutdown') return 'released';
+      if (reason?.kind === 'lost') {
+        // Recorded if the row is still this incarnation's; otherwise rescue already took it.
+        return this.failures.fail(row, attempt, new WorkerLostError(reason.workerId), true);
       }
-      return this.fail(row, error);
+      return this.failures.fail(row, attempt, handled.error);
     }
     let json: string | null;
     try {
-      json = resultToJson(result);
+      json = resultToJson(handled.value);
     } catch (error) {
       // The same code would return the same value again: retrying cannot help.
-      return this.fail(row, error);
+      return this.failures.fail(row, attempt, error);
     }
-    this.completions.complete({ id: row.id, attempt: row.attempts, result: json });
+    this.recorder.complete({ ...attempt, result: json });
     return 'completed';
   }
 
-  private async fail(row: ClaimedTaskRow, error: unknown): Promise<AttemptOutcome> {
-    const final =
-      error instanceof NonRetryableError || error instanceof TaskSerializationError || row.attempts >= row.max_attempts;
-    const record = toAttemptError(error, row.attempts);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const delay = final ? 0 : retryDelayMs(await this.store.getBackoff(row.id), row.attempts);
-        const updated = await this.store.fail(this.workerId, {
-          id: row.id,
-          attempt: row.attempts,
-          error: JSON.stringify(record),
-          retry: !final,
-          retryDelayMs: delay,
-        });
-        if (updated?.state === 'pending') this.onRetryScheduled(updated.run_at);
-        return 'failed';
-      } catch (dbError) {
-        // Rescue only takes tasks of dead workers: while this one lives, the
-        // task would stay running for ever. Keep trying until shutdown, which
-        // deregisters the worker and so hands the task to rescue.
-        if (this.stopping) {
-          this.logger.error(`Could not record failure of task ${row.id}: ${(dbError as Error).message}; it will be rescued`);
-          return 'failed';
-        }
-        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 5_000)));
-      }
-    }
+  /** The database refused to store this completion's result: the task fails for good. */
+  refuseResult(completed: CompletedAttempt, error: unknown): Promise<void> {
+    return this.failures.refuseResult(completed, error);
+  }
+}
+
+function stopError(reason: StopReason): Error {
+  switch (reason.kind) {
+    case 'timeout':
+      return new TaskTimeoutError(reason.timeoutMs);
+    case 'shutdown':
+      return new WorkerShutdownError();
+    case 'lost':
+      return new WorkerLostError(reason.workerId);
   }
 }

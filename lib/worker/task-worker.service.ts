@@ -1,100 +1,117 @@
-import { randomUUID } from 'node:crypto';
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
-import { DEFAULT_MAX_CLAIM_BATCH, QUEUED_TASKS_CONFIG } from '../queued-tasks.constants.js';
+import { QUEUED_TASKS_CONFIG } from '../queued-tasks.constants.js';
 import type { ResolvedQueuedTasksConfig, ResolvedWorkerConfig } from '../config/resolved-config.js';
 import { TaskRegistry } from '../discovery/task-registry.js';
 import { BootstrapFailureCleanup } from '../lifecycle/bootstrap-failure-cleanup.js';
 import { NotificationListener } from '../notifications/notification-listener.js';
 import type { QueueNotification } from '../notifications/queue-notification.js';
-import type { ClaimedTaskRow } from '../persistence/sql/task-row.js';
+import { QueueDatabase } from '../persistence/queue-database.js';
 import { TaskStore } from '../persistence/task-store.js';
-import { CompletionBatcher } from './completion-batcher.js';
-import { PrefetchSizer } from './prefetch-sizer.js';
-import { TaskRunner, type RunningAttempt } from './task-runner.js';
-import { NextRunTimer } from './next-run-timer.js';
-import { WorkerRegistration } from './worker-registration.js';
+import { AttemptRecorder, attemptKey } from './attempt-recorder.js';
+import { sleepUntil } from './deadline.js';
+import type { ProducerHost, QueueProducer } from './queue-producer.js';
+import { QueueProducers } from './queue-producers.js';
+import { describeSlotPools } from './slot-pool.js';
+import { Reconciler } from './reconciler.js';
+import { RunningAttempts } from './running-attempts.js';
+import { TaskHandback, type HeldRow } from './task-handback.js';
+import { TaskRunner } from './task-runner.js';
+import { WorkerLease } from './worker-lease.js';
 
 /**
- * Claim statements a worker keeps in flight at once. While one claim's rows
- * are being written and returned by one PostgreSQL backend, a second one on
- * another connection uses the other core; SKIP LOCKED keeps their rows apart.
+ * After shutdown's grace period, aborted handlers get this long (and at most
+ * half the grace period) to return before their tasks are handed back anyway.
  */
-const MAX_CLAIMS_IN_FLIGHT = 2;
+const ABORT_GRACE_MAX_MS = 1_000;
+/** Budget of shutdown's final writes (releases, completions, deregistration) once the grace period is over. */
+const FINAL_WRITES_MS = 2_000;
 
 /**
- * This process's worker: claims due tasks in batches and runs up to
- * `concurrency` at once.
+ * This process's worker: one producer per queue served (or one for every
+ * queue) claims due tasks in batches into slot pools, which run up to their
+ * `concurrency` at once (see QueueProducer, SlotPool).
  *
- * It claims when woken: by a NOTIFY from an enqueue, by a slot freeing up
- * while the queue is not known to be empty, by a timer at the earliest known
- * run time of a delayed task, after the LISTEN connection comes back, and by
- * the slow polling fallback. When a claim returns fewer tasks than asked, the
- * queue is drained and the worker stays idle until the next wake-up.
+ * ```
+ *                 bootstrap                 lease lost (fenced)
+ *  (stopped) ───────────────▶ claiming ─────────────────────────▶ fenced: aborts its handlers,
+ *       ▲                       │   ▲                             claims nothing
+ *       │     close()           │   └──── registered again (new id) ───┘
+ *       └──── draining ◀────────┘
+ * ```
+ *
+ * A producer claims when woken: by a NOTIFY naming its queue, by a slot of
+ * its pool freeing up while its queue is not known to be empty, by its timer
+ * at the earliest known run time of a scheduled task, after the LISTEN
+ * connection comes back, and by the slow polling fallback.
+ *
+ * Running attempts are kept by attempt, not by task (see RunningAttempts);
+ * it reconciles after a claim error and every lease (see Reconciler).
  *
  * Starts at `onApplicationBootstrap` (handlers are discovered by then) and
  * drains at `beforeApplicationShutdown`, before TypeORM closes its DataSource.
  */
 @Injectable()
 export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  /** Identity of this process in the worker registry; unique per process, not per host. */
-  readonly id = randomUUID();
   private readonly logger = new Logger('QueuedTasks');
   private readonly settings: ResolvedWorkerConfig;
-  private readonly running = new Map<string, RunningAttempt>();
-  private readonly completions: CompletionBatcher;
+  private readonly running = new RunningAttempts();
+  private readonly recorder: AttemptRecorder;
+  private readonly handback: TaskHandback;
+  private readonly reconciler: Reconciler;
   private readonly runner: TaskRunner;
-  private readonly timer: NextRunTimer;
-  private readonly registration: WorkerRegistration;
-  private readonly prefetch: PrefetchSizer;
-  private buffer: ClaimedTaskRow[] = [];
-  private released: ClaimedTaskRow[] = [];
+  private readonly lease: WorkerLease;
+  private readonly producers: QueueProducers;
   private names: string[] = [];
   private started = false;
   private accepting = false;
-  private drained = false;
-  private wakeGeneration = 0;
-  /** Claims in flight (see MAX_CLAIMS_IN_FLIGHT), and the rows they asked for. */
-  private readonly lanes = new Set<Promise<void>>();
-  private rowsInFlight = 0;
   private pollTimer: NodeJS.Timeout | null = null;
   private subscriptions: Subscription[] = [];
-  private lastClaimError = 0;
+  private lastId: string | null = null;
 
   constructor(
     @Inject(QUEUED_TASKS_CONFIG) config: ResolvedQueuedTasksConfig,
     private readonly registry: TaskRegistry,
-    private readonly store: TaskStore,
+    store: TaskStore,
+    private readonly database: QueueDatabase,
     private readonly listener: NotificationListener,
     private readonly cleanup: BootstrapFailureCleanup,
   ) {
     this.settings = config.worker;
-    this.prefetch = new PrefetchSizer(this.settings.concurrency, this.settings.prefetch);
-    this.completions = new CompletionBatcher(store, this.id);
-    this.registration = new WorkerRegistration(store, {
-      id: this.id,
-      queues: this.settings.queues,
-      concurrency: this.settings.concurrency,
-    });
-    this.timer = new NextRunTimer(
-      store,
-      { queues: this.settings.queues, names: () => this.names, maxRetryMs: this.settings.pollIntervalMs },
-      () => this.wake(),
-    );
+    this.recorder = new AttemptRecorder(store, (attempt, error) => this.runner.refuseResult(attempt, error));
+    this.handback = new TaskHandback(store, this.recorder);
+    this.reconciler = new Reconciler(store, this.settings.leaseMs);
+    this.lease = new WorkerLease(store, this.settings, { fenced: (id) => this.onFenced(id), live: (id) => this.onLive(id) });
+    const host: ProducerHost = {
+      mayClaim: () => this.accepting && !this.reconciler.holdsClaims,
+      accepting: () => this.accepting,
+      workerId: () => this.lease.id,
+      names: () => this.names,
+      launch: (held, producer) => this.launch(held, producer),
+      owns: (workerId) => this.accepting && this.lease.id === workerId,
+      handBack: (rows, workerId) => this.handback.release(rows.map((row) => ({ row, workerId })), Date.now() + this.settings.statementTimeoutMs),
+      fillSlots: () => this.fillSlots(),
+      claimFailed: () => this.reconciler.markNeeded(),
+      claimsIdle: () => {
+        if (this.claimsInFlight > 0) return;
+        // Records held for a claim go out on their own once no claim is coming.
+        this.recorder.release();
+        this.reconcile();
+      },
+    };
+    this.producers = new QueueProducers(store, this.recorder, this.settings, host);
     this.runner = new TaskRunner(
       store,
-      this.completions,
-      this.id,
+      this.recorder,
       (name) => this.registry.findByName(name),
-      // An attempt failing while we drain must not re-arm the timer shutdown cleared.
-      (runAt) => this.accepting && this.timer.armAt(runAt.getTime()),
+      // An attempt failing while we drain must not re-arm the timers shutdown cleared.
+      (runAt, queue) => this.accepting && this.producers.of(queue)?.timer.armAt(runAt.getTime()),
     );
+  }
+
+  /** Identity of this worker in the registry (a new one after it fenced itself); null before it starts. */
+  get id(): string | null {
+    return this.lease.id ?? this.lastId;
   }
 
   /** Tasks this process is running now. */
@@ -114,181 +131,142 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
       return;
     }
     try {
-      await this.registration.register();
+      this.lastId = await this.lease.start();
     } catch (error) {
+      await this.lease.stop(Date.now() + FINAL_WRITES_MS);
       await this.cleanup.release();
       throw error;
     }
     this.started = true;
     this.subscriptions.push(
       this.listener.notifications$.subscribe((notification) => this.onNotification(notification)),
-      this.listener.reconnected$.subscribe(() => this.wake()),
+      this.listener.reconnected$.subscribe(() => this.wakeAll()),
     );
     await this.listener.start();
-    this.registration.startHeartbeat(this.settings.heartbeatIntervalMs);
-    this.pollTimer = setInterval(() => this.wake(), this.settings.pollIntervalMs);
+    this.pollTimer = setInterval(() => this.onPoll(), this.settings.pollIntervalMs);
     this.accepting = true;
-    this.wake();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    if (!this.started) return;
-    this.started = false;
-    this.accepting = false;
-    if (this.pollTimer) clearInterval(this.pollTimer);
-    this.timer.clear();
-    for (const subscription of this.subscriptions) subscription.unsubscribe();
-    this.subscriptions = [];
-    await Promise.all([...this.lanes]);
-    await this.releaseTasks(this.buffer.splice(0));
-
-    if (this.running.size > 0 && !(await this.allSettledWithin(this.settings.shutdownTimeoutMs))) {
-      this.runner.stop();
-      this.logger.warn(`Aborting ${this.running.size} task(s) still running after ${this.settings.shutdownTimeoutMs} ms; they go back to pending`);
-      for (const attempt of this.running.values()) attempt.abort({ kind: 'shutdown' });
-      await Promise.all([...this.running.values()].map((attempt) => attempt.done));
-    }
-    this.runner.stop();
-    await this.releaseTasks(this.released.splice(0));
-    await this.completions.drain(true);
-    await this.registration.deregister();
-  }
-
-  /** Something may be claimable now. */
-  private wake(): void {
-    this.wakeGeneration++;
-    this.drained = false;
-    this.scheduleFill();
-  }
-
-  /** Starts a claim lane when one is free; each lane claims while claims are needed. */
-  private scheduleFill(): void {
-    if (!this.accepting || this.lanes.size >= MAX_CLAIMS_IN_FLIGHT) return;
-    this.startBuffered();
-    if (this.claimSize() === 0) return;
-    const lane: Promise<void> = this.claimWhileNeeded()
-      .catch(() => undefined)
-      .finally(() => {
-        this.lanes.delete(lane);
-        // Completions held for a claim go out on their own once no claim is coming.
-        if (this.lanes.size === 0) this.completions.release();
-      });
-    this.lanes.add(lane);
-    // A second lane, if the first leaves enough to claim.
-    this.scheduleFill();
+    this.logger.log(
+      `Worker ${this.lastId} started: ${describeSlotPools(this.settings.slotPools)}, ${this.names.length} task name(s), lease ${this.settings.leaseMs} ms`,
+    );
+    this.wakeAll();
   }
 
   /**
-   * How many tasks to claim now, or 0. The worker aims to hold up to twice the
-   * prefetch target, counting rows already asked for by claims in flight; it
-   * claims only when at least a target's worth is missing (one statement
-   * feeds many runs), or when a slot would otherwise wait with nothing
-   * buffered or coming.
+   * Drains within `shutdownTimeoutMs` from its start: stop claiming, hand
+   * back tasks claimed ahead, let running ones finish, abort the rest through
+   * their signal and hand their tasks back, write what is left, leave the
+   * registry. A claim stuck in the database is cancelled, not waited for.
    */
-  private claimSize(): number {
-    if (this.drained) return 0;
-    const free = this.settings.concurrency - this.running.size;
-    const target = this.prefetch.target();
-    const deficit = free + 2 * target - this.buffer.length - this.rowsInFlight;
-    if (deficit <= 0) return 0;
-    const starving = free > 0 && this.buffer.length === 0 && this.rowsInFlight === 0;
-    if (!starving && deficit < Math.max(1, target)) return 0;
-    return Math.min(deficit, DEFAULT_MAX_CLAIM_BATCH);
+  async beforeApplicationShutdown(): Promise<void> {
+    if (!this.started) return;
+    const deadline = Date.now() + this.settings.shutdownTimeoutMs;
+    this.started = false;
+    this.accepting = false;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    for (const subscription of this.subscriptions) subscription.unsubscribe();
+    this.subscriptions = [];
+    const active = this.running.size;
+    if (active > 0) this.logger.log(`Shutting down: waiting up to ${this.settings.shutdownTimeoutMs} ms for ${active} running task(s)`);
+
+    const releasingBuffer = this.handback.release(this.producers.stop(), deadline);
+    if (!(await this.running.allRecordedBy(deadline))) {
+      this.logger.warn(
+        `Aborting ${this.running.unrecordedCount} task(s) still running after ${this.settings.shutdownTimeoutMs} ms; they go back to pending`,
+      );
+      this.running.abortUnrecorded();
+      await this.running.allRecordedBy(Date.now() + Math.min(ABORT_GRACE_MAX_MS, this.settings.shutdownTimeoutMs / 2));
+    }
+    this.runner.stop();
+    const finalDeadline = Date.now() + FINAL_WRITES_MS;
+    // Rows of handlers aborted (or still ignoring their signal) go back to pending.
+    const handBack = this.running.takeUnrecorded().map(({ row, workerId }) => ({ row, workerId }));
+    // Claims still in flight are not waited for: they are cancelled, and rows
+    // they may have committed are rescued once this worker leaves the registry.
+    this.database.cancelClaims();
+    // A cancelled claim gives back the completions it carried: wait for it briefly before draining them.
+    await Promise.race([
+      this.producers.claimsSettled(),
+      sleepUntil(Math.min(finalDeadline, Date.now() + 500)),
+    ]);
+    await Promise.all([releasingBuffer, this.handback.release(handBack, finalDeadline), this.recorder.drain(finalDeadline)]);
+    await this.handback.settledBy(finalDeadline);
+    await this.lease.stop(finalDeadline);
+    this.database.cancelClaims();
+    this.producers.stopped();
+    if (this.running.size > 0) {
+      this.logger.warn(`${this.running.size} handler(s) ignored their AbortSignal and still run; their tasks were handed back`);
+    }
+    this.logger.log('Worker drained and stopped');
   }
 
-  private async claimWhileNeeded(): Promise<void> {
-    while (this.accepting) {
-      this.startBuffered();
-      const limit = this.claimSize();
-      if (limit === 0) return;
-      const generation = this.wakeGeneration;
-      let rows: ClaimedTaskRow[];
-      const completed = this.completions.takeForClaim();
-      this.rowsInFlight += limit;
-      try {
-        const started = performance.now();
-        rows = await this.store.claim(this.id, this.names, limit, this.settings.queues, completed);
-        this.prefetch.recordClaim(performance.now() - started);
-      } catch (error) {
-        this.completions.requeue(completed);
-        this.reportClaimError(error as Error);
-        // Polling retries; spinning on a database that is down would not help.
-        this.drained = true;
-        return;
-      } finally {
-        this.rowsInFlight -= limit;
-      }
-      if (!this.accepting) {
-        await this.releaseTasks(rows);
-        return;
-      }
-      // RETURNING does not keep the claim's order; start the highest priority first.
-      rows.sort(byClaimOrder);
-      if (rows.length > 0) this.timer.resetBackoff();
-      this.buffer.push(...rows);
-      this.startBuffered();
-      if (rows.length < limit && generation === this.wakeGeneration) {
-        this.drained = true;
-        void this.timer.armFromDatabase(() => this.accepting);
-      }
-    }
+  private onPoll(): void {
+    // Lanes stop while a reconciliation is due; it runs once the last one has.
+    if (this.reconciler.checkDue() && this.claimsInFlight === 0) this.reconcile();
+    this.wakeAll();
   }
 
-  private startBuffered(): void {
-    while (this.running.size < this.settings.concurrency && this.buffer.length > 0) {
-      const row = this.buffer.shift()!;
-      const started = performance.now();
-      const attempt = this.runner.start(row);
-      this.running.set(row.id, attempt);
-      void attempt.done.then((outcome) => {
-        this.prefetch.recordTask(performance.now() - started);
-        this.running.delete(row.id);
-        if (outcome === 'released') this.released.push(row);
-        this.startBuffered();
-        this.scheduleFill();
-      });
+  private get claimsInFlight(): number {
+    return this.producers.claimsInFlight;
+  }
+
+  private wakeAll(): void {
+    this.producers.wakeAll();
+  }
+
+  private fillSlots(): void {
+    this.producers.fillSlots(() => this.accepting);
+  }
+
+  /** Runs a claimed row in a slot of its producer's pool. */
+  private launch({ row, workerId }: HeldRow, producer: QueueProducer): void {
+    const started = performance.now();
+    producer.pool.acquire();
+    const attempt = this.runner.start(row, workerId, {
+      settled: () => {
+        producer.pool.release();
+        this.running.settled(attempt.key);
+        producer.settled(performance.now() - started);
+        this.producers.slotFreed(producer.pool, () => this.accepting);
+      },
+      recorded: (outcome) => {
+        // At shutdown the worker may already have handed this row back.
+        if (this.running.recorded(attempt.key) && outcome === 'released') {
+          this.handback.releaseLater([{ row, workerId }], Date.now() + this.settings.statementTimeoutMs);
+        }
+      },
+    });
+    this.running.add(attempt);
+  }
+
+  /** The lease of incarnation `workerId` is lost: abort its handlers, hand back what it claimed ahead. */
+  private onFenced(workerId: string): void {
+    for (const attempt of this.running.inSlots()) {
+      if (attempt.workerId === workerId) attempt.abort({ kind: 'lost', workerId });
     }
+    const stale = this.producers.takeWaiting((held) => held.workerId === workerId);
+    this.handback.releaseLater(stale, Date.now() + this.settings.statementTimeoutMs);
+  }
+
+  private onLive(workerId: string): void {
+    this.lastId = workerId;
+    this.reconciler.markNeeded();
+    this.wakeAll();
   }
 
   private onNotification(notification: QueueNotification): void {
-    if (notification.kind !== 'wakeup' || !this.serves(notification.queues)) return;
-    if (notification.runAt === null || notification.runAt <= Date.now()) this.wake();
-    else this.timer.armAt(notification.runAt);
+    if (notification.kind === 'wakeup') this.producers.route(notification);
   }
 
-  private serves(queues: string[] | null): boolean {
-    const served = this.settings.queues;
-    return served === null || queues === null || queues.some((queue) => served.includes(queue));
+  /** Reconciles if due and no claim is in flight (see Reconciler). */
+  private reconcile(): void {
+    if (!this.accepting || this.claimsInFlight > 0) return;
+    this.reconciler.run(this.lease.id, () => this.heldKeys(), () => this.producers.fillAll());
   }
 
-  private async releaseTasks(rows: ClaimedTaskRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    try {
-      await this.store.release(this.id, rows);
-    } catch (error) {
-      this.logger.error(`Could not release ${rows.length} task(s) (${(error as Error).message}); they will be rescued`);
-    }
+  /** Every attempt whose row this worker may still hold: claimed ahead, running, or being recorded. */
+  private heldKeys(): Set<string> {
+    const keys = new Set([...this.recorder.pendingKeys(), ...this.runner.failingKeys(), ...this.running.unrecordedKeys()]);
+    for (const { row, workerId } of this.producers.waiting()) keys.add(attemptKey({ id: row.id, attempt: row.attempts, workerId }));
+    return keys;
   }
-
-  private async allSettledWithin(ms: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-    const settled = Promise.all([...this.running.values()].map((attempt) => attempt.done)).then(() => true as const);
-    try {
-      return await Promise.race([settled, timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private reportClaimError(error: Error): void {
-    // One line per polling interval at most while the database is away.
-    if (Date.now() - this.lastClaimError < this.settings.pollIntervalMs) return;
-    this.lastClaimError = Date.now();
-    this.logger.warn(`Claiming tasks failed: ${error.message}`);
-  }
-}
-
-function byClaimOrder(a: ClaimedTaskRow, b: ClaimedTaskRow): number {
-  return b.priority - a.priority || a.run_at.getTime() - b.run_at.getTime() || Number(BigInt(a.id) - BigInt(b.id));
 }

@@ -7,6 +7,11 @@ import { QueuedTasksModule, type QueuedTasksModuleOptions } from '../../lib/inde
 export interface TestAppOptions extends Partial<QueuedTasksModuleOptions> {
   url?: string;
   providers?: Provider[];
+  /**
+   * Bootstrap is expected to fail: Nest's own exception handler stays quiet
+   * (it would print the expected error's stack trace).
+   */
+  expectBootstrapFailure?: boolean;
 }
 
 /**
@@ -14,7 +19,7 @@ export interface TestAppOptions extends Partial<QueuedTasksModuleOptions> {
  * (`NestFactory.createApplicationContext`), with lifecycle hooks enabled.
  */
 export async function startTestApp(options: TestAppOptions): Promise<INestApplicationContext> {
-  const { url, providers = [], ...moduleOptions } = options;
+  const { url, providers = [], expectBootstrapFailure = false, ...moduleOptions } = options;
   @Module({
     imports: [
       QueuedTasksModule.forRoot({
@@ -26,5 +31,8 @@ export async function startTestApp(options: TestAppOptions): Promise<INestApplic
     providers,
   })
   class TestAppModule {}
-  return NestFactory.createApplicationContext(TestAppModule, { logger: ['error'], abortOnError: false });
+  return NestFactory.createApplicationContext(TestAppModule, {
+    logger: expectBootstrapFailure ? false : ['error'],
+    abortOnError: false,
+  });
 }

@@ -19,6 +19,7 @@ export interface TaskRecord {
   backoff: BackoffOptions | null;
   timeoutMs: number | null;
   workerId: string | null;
+  rescues: number;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -51,6 +52,7 @@ export function createTaskEntity(schema: string = DEFAULT_SCHEMA): EntitySchema<
       backoff: { type: 'jsonb', nullable: true },
       timeoutMs: { name: 'timeout_ms', type: 'integer', nullable: true },
       workerId: { name: 'worker_id', type: 'uuid', nullable: true },
+      rescues: { type: 'integer', default: 0 },
       createdAt: { name: 'created_at', type: 'timestamptz', createDate: true },
       startedAt: { name: 'started_at', type: 'timestamptz', nullable: true },
       finishedAt: { name: 'finished_at', type: 'timestamptz', nullable: true },

@@ -11,6 +11,9 @@ export interface WorkerRecord {
   concurrency: number;
   startedAt: Date;
   heartbeatAt: Date;
+  /** This worker's own lease, and when it ends unless renewed (database clock). */
+  leaseMs: number;
+  leaseExpiresAt: Date;
 }
 
 /** TypeORM entity of the workers table in `schema`. Created by the migrations. */
@@ -28,6 +31,8 @@ export function createWorkerEntity(schema: string = DEFAULT_SCHEMA): EntitySchem
       concurrency: { type: 'integer' },
       startedAt: { name: 'started_at', type: 'timestamptz' },
       heartbeatAt: { name: 'heartbeat_at', type: 'timestamptz' },
+      leaseMs: { name: 'lease_ms', type: 'integer' },
+      leaseExpiresAt: { name: 'lease_expires_at', type: 'timestamptz' },
     },
   });
 }

@@ -2,22 +2,72 @@ import type { QueueTables } from '../queue-tables.js';
 import { prepared, type SqlStatement } from '../sql-statement.js';
 import { completeUpdate } from './complete-tasks.sql.js';
 import { notifyFinishedSql } from './finished-notification.sql.js';
+import { markStartedUpdate } from './mark-started.sql.js';
+import { promoteDueUpdate } from './promote-due.sql.js';
 
 /**
  * Only what running a task needs. `backoff` stays behind (read by the failure
  * path): jsonb output is a measurable part of a 500-row claim.
  */
-const RETURNED = 't.id, t.name, t.queue, t.args, t.priority, t.run_at, t.attempts, t.max_attempts, t.timeout_ms';
+const RETURNED =
+  't.id, t.name, t.queue, t.args, t.priority, (extract(epoch FROM t.run_at) * 1000)::float8 AS run_at_ms, t.attempts, t.max_attempts, t.timeout_ms';
 
-/** The claim's UPDATE, shared by the plain and the completing variants ($1 names, $2 worker, $3 limit). */
-function claimUpdate(t: QueueTables, queueFilter: string): string {
+/** Scheduled tasks a claim promotes at most, per statement. */
+export const CLAIM_PROMOTE_BATCH = 1_000;
+
+/**
+ * The lowest integer: `priority >= ANY_PRIORITY` holds for every row, and is
+ * part of `tasks_claim_all_idx`'s predicate so that only the claim of every
+ * queue (which states it) can use that index; see the migration
+ * ScheduledState1764115200000.
+ */
+export const ANY_PRIORITY = -2147483648;
+
+/** What a claim covers: every queue (`tasks_claim_all_idx`) or one queue (`tasks_claim_queue_idx`). */
+export type ClaimScope = 'all' | 'queue';
+
+/** The queue's placeholder, the last parameter of each statement, in queue scope; null in 'all'. */
+function queueParam(scope: ClaimScope, position: number): string | null {
+  return scope === 'queue' ? `$${position}::text` : null;
+}
+
+/**
+ * The claim's UPDATE ($1 names, $2 worker, $3 limit; `queue`, a placeholder,
+ * or null for every queue).
+ * The attempt number is taken here, so that every later write of the attempt
+ * is guarded by it, but `started_at` stays empty: the attempt counts as spent
+ * only once its start is recorded (see mark-started.sql.ts), so a task
+ * claimed ahead and never started gets its attempt back when rescued.
+ *
+ * The inner SELECT is an equality on the index's leading column (one queue)
+ * or the all-queues index's own predicate (every queue), and an ORDER BY
+ * equal to the rest of the index, over a partial index of pending rows
+ * only: the one plan that needs neither a sort nor a look at other queues'
+ * or delayed rows, and the only one that can stop after `$3` rows, so
+ * PostgreSQL picks it without statistics (see test/claim-plan.spec.ts).
+ * `run_at <= now()` is a cheap guard for rows written `pending` with a
+ * future run time by an older version during a rolling upgrade; bounded on
+ * both sides for the planner's sake (see promote-due.sql.ts): in the scope of
+ * every queue, a one-sided range made PostgreSQL guess enough rows to prefer
+ * a bitmap scan and a sort on a table never analyzed.
+ *
+ * The ids reach the UPDATE as an array (`id = ANY(ARRAY(...))`, an InitPlan
+ * run once), so the rows are fetched by primary key, never by reading the
+ * table: a plain index scan, or on a table never analyzed a bitmap of those
+ * ids over the primary key, either way bounded by the ids. (A joined CTE got
+ * a sequential scan and a hash of the whole table; an unnested array joined
+ * got the same on a table whose statistics were taken while it was small.)
+ * The rows are locked by the inner SELECT, so the UPDATE needs no state guard.
+ */
+function claimUpdate(t: QueueTables, queue: string | null): string {
   return `
     UPDATE ${t.tasks} t
-    SET state = 'running', worker_id = $2, attempts = t.attempts + 1, started_at = now()
+    SET state = 'running', worker_id = $2, attempts = t.attempts + 1, started_at = NULL
     WHERE t.id = ANY (ARRAY(
       SELECT id FROM ${t.tasks}
-      WHERE state = 'pending' AND run_at <= now() AND name = ANY($1::text[])${queueFilter}
-      ORDER BY priority DESC, run_at, id
+      WHERE state = 'pending'${queue === null ? ` AND priority >= ${ANY_PRIORITY}` : ` AND queue = ${queue}`} AND run_at > '-infinity' AND run_at <= now()
+        AND name = ANY($1::text[])
+      ORDER BY ${queue === null ? '' : 'queue, '}priority DESC, run_at, id
       LIMIT $3
       FOR UPDATE SKIP LOCKED
     ))
@@ -25,48 +75,70 @@ function claimUpdate(t: QueueTables, queueFilter: string): string {
 }
 
 /**
- * Claims up to $3 due tasks for worker $2 in one statement.
- *
- * The inner SELECT walks `tasks_claim_idx` (pending rows only, in priority
- * then run-time order) and `SKIP LOCKED` lets concurrent workers take
- * disjoint rows without waiting on each other; the UPDATE marks them running
- * under this worker and spends an attempt. Only names this process can run
- * ($1) are taken, so differently deployed workers never steal each other's
- * tasks.
- *
- * The ids reach the UPDATE as an array (`id = ANY(ARRAY(...))`, an InitPlan
- * run once) rather than as a joined CTE: joined, the planner hashes the whole
- * table with a sequential scan to find 500 rows (13.8 ms with 20,000 rows,
- * and growing with the table); as an array it walks the primary key (5.2 ms,
- * whatever the table size).
+ * Wakes every worker of the queues whose tasks a claim promoted (the channel
+ * is the schema's, written into the text): the process that promoted them
+ * may not be able to take them all, or run their names at all. Sent only
+ * when something was promoted, so claims of a queue with no delayed task
+ * never notify.
  */
-export function claimTasksStatement(t: QueueTables): SqlStatement {
-  return prepared(claimUpdate(t, ''));
+function promotedWakeup(t: QueueTables, queue: string | null): string {
+  const channel = `'${t.channel.replace(/'/g, "''")}'`;
+  // One queue: name it. Every queue: wake every worker (no aggregate of the
+  // promoted rows' queues, which would sort them).
+  const payload = queue === null ? `'{"k":"w"}'` : `json_build_object('k', 'w', 'q', json_build_array(${queue}))::text`;
+  return `woken AS (
+      SELECT pg_notify(${channel}, ${payload}) FROM (SELECT 1 FROM promoted LIMIT 1) any_promoted
+    )`;
 }
 
-/** The same claim restricted to the queues this worker serves ($4). */
-export function claimTasksInQueuesStatement(t: QueueTables): SqlStatement {
-  return prepared(claimUpdate(t, ' AND queue = ANY($4::text[])'));
+/** The promoted count; reading `woken` here is what makes its NOTIFY run. */
+const PROMOTED_COUNT = 'SELECT count(*) AS promoted, (SELECT count(*) FROM woken) AS woken FROM promoted';
+
+/**
+ * Claims up to $3 due tasks for worker $2 ($4: the queue, in queue scope), and promotes the scope's due
+ * scheduled tasks to `pending` in the same statement. Rows it promotes are
+ * not visible to its own claim (one snapshot): the `promoted` column tells
+ * the producer to claim again at once. Every row returned carries it; when
+ * nothing was claimed, one row of NULLs does.
+ *
+ * Only names this process can run ($1) are taken, so differently deployed
+ * workers never steal each other's tasks; `SKIP LOCKED` lets concurrent
+ * workers take disjoint rows without waiting on each other.
+ */
+export function claimTasksStatement(t: QueueTables, scope: ClaimScope): SqlStatement {
+  const queue = queueParam(scope, 4);
+  return prepared(`
+    WITH promoted AS (
+      ${promoteDueUpdate(t, queue, String(CLAIM_PROMOTE_BATCH))}
+    ), ${promotedWakeup(t, queue)}, claimed AS (
+      ${claimUpdate(t, queue)}
+    )
+    SELECT claimed.*, p.promoted FROM (${PROMOTED_COUNT}) p LEFT JOIN claimed ON true`);
 }
 
 /**
- * Completes the attempts this worker finished since its last statement
- * ($4 ids, $5 outcomes, notifying waiters on $6) and claims the
- * next batch, in one statement and one commit: while a worker drains a
- * backlog, completion costs no round trip of its own. The two UPDATEs touch
- * disjoint rows (running ones, pending ones). `finished` and the claim are
- * data-modifying and always run; the notification CTE is made to run by
- * being the outer side of the final join, which also yields one row of
- * NULLs when nothing was claimed. $7 is the queue filter (null: all).
+ * The same claim, also recording what this worker did since its last
+ * statement (completions: $4 ids, $5 outcomes; start markers: $7 ids, $8
+ * markers; waiters notified on $6; $9: the queue, in queue scope), in one statement and one commit: while a
+ * worker drains a backlog, recording costs no round trip of its own. The
+ * UPDATEs touch disjoint rows (running, scheduled, pending ones). The
+ * data-modifying CTEs always run; the notification CTE is made to run by
+ * being the outer side of the final join.
  */
-export function completeAndClaimStatement(t: QueueTables): SqlStatement {
+export function recordAndClaimStatement(t: QueueTables, scope: ClaimScope): SqlStatement {
+  const queue = queueParam(scope, 9);
   return prepared(`
     WITH finished AS (
       ${completeUpdate(t, '$4', '$5', '$2')}
+    ), marked AS (
+      ${markStartedUpdate(t.tasks, '$7', '$8', '$2')}
     ), notified AS (
       ${notifyFinishedSql('$6')}
-    ), claimed AS (
-      ${claimUpdate(t, ' AND ($7::text[] IS NULL OR queue = ANY($7::text[]))')}
+    ), promoted AS (
+      ${promoteDueUpdate(t, queue, String(CLAIM_PROMOTE_BATCH))}
+    ), ${promotedWakeup(t, queue)}, claimed AS (
+      ${claimUpdate(t, queue)}
     )
-    SELECT claimed.* FROM notified LEFT JOIN claimed ON true`);
+    SELECT claimed.*, p.promoted
+    FROM notified CROSS JOIN (${PROMOTED_COUNT}) p LEFT JOIN claimed ON true`);
 }

@@ -25,9 +25,20 @@ export interface NewTaskRow {
  */
 export function insertTaskStatement(t: QueueTables): SqlStatement {
   return prepared(`
-    INSERT INTO ${t.tasks} (name, queue, args, priority, run_at, max_attempts, backoff, timeout_ms)
-    VALUES ($1, $2, $3::jsonb, $4, COALESCE($5::timestamptz, now() + $6::integer * interval '1 millisecond'), $7, $8::jsonb, $9)
+    INSERT INTO ${t.tasks} (name, queue, args, priority, run_at, state, max_attempts, backoff, timeout_ms)
+    SELECT $1, $2, $3::jsonb, $4, r.run_at, ${initialState('r.run_at')}, $7, $8::jsonb, $9
+    FROM (SELECT ${runAtSql('$5::timestamptz', '$6::integer')} AS run_at) r
     RETURNING id, run_at`);
+}
+
+/** Run time of a new task: the one given, or now + delay on the database's clock. */
+function runAtSql(runAt: string, delayMs: string): string {
+  return `COALESCE(${runAt}, now() + ${delayMs} * interval '1 millisecond')`;
+}
+
+/** A task due now is `pending` (claimable); one due later is `scheduled` until promoted. */
+export function initialState(runAt: string): string {
+  return `CASE WHEN ${runAt} > now() THEN 'scheduled' ELSE 'pending' END`;
 }
 
 /**
@@ -41,8 +52,9 @@ export function insertTaskStatement(t: QueueTables): SqlStatement {
 export function insertTaskNotifyingStatement(t: QueueTables): SqlStatement {
   return prepared(`
     WITH inserted AS (
-      INSERT INTO ${t.tasks} (name, queue, args, priority, run_at, max_attempts, backoff, timeout_ms)
-      VALUES ($1, $2, $3::jsonb, $4, COALESCE($5::timestamptz, now() + $6::integer * interval '1 millisecond'), $7, $8::jsonb, $9)
+      INSERT INTO ${t.tasks} (name, queue, args, priority, run_at, state, max_attempts, backoff, timeout_ms)
+      SELECT $1, $2, $3::jsonb, $4, r.run_at, ${initialState('r.run_at')}, $7, $8::jsonb, $9
+      FROM (SELECT ${runAtSql('$5::timestamptz', '$6::integer')} AS run_at) r
       RETURNING id, run_at, queue
     )
     SELECT id, run_at, pg_notify($10, json_build_object('k', 'w', 'q', json_build_array(queue),
@@ -66,9 +78,10 @@ export function insertTasksStatement(t: QueueTables): SqlStatement {
       SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::integer[], $5::timestamptz[], $6::integer[], $7::integer[], $8::jsonb[], $9::integer[])
         WITH ORDINALITY AS i(name, queue, args, priority, run_at, delay_ms, max_attempts, backoff, timeout_ms, ord)
     ), inserted AS (
-      INSERT INTO ${t.tasks} (name, queue, args, priority, run_at, max_attempts, backoff, timeout_ms)
-      SELECT name, queue, args, priority, COALESCE(run_at, now() + delay_ms * interval '1 millisecond'), max_attempts, backoff, timeout_ms
-      FROM input ORDER BY ord
+      INSERT INTO ${t.tasks} (name, queue, args, priority, run_at, state, max_attempts, backoff, timeout_ms)
+      SELECT name, queue, args, priority, r.run_at, ${initialState('r.run_at')}, max_attempts, backoff, timeout_ms
+      FROM input CROSS JOIN LATERAL (SELECT ${runAtSql('input.run_at', 'input.delay_ms')} AS run_at) r
+      ORDER BY ord
       RETURNING id, run_at
     )
     SELECT id, run_at FROM inserted ORDER BY id`);

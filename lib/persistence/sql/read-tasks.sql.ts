@@ -2,7 +2,7 @@ import type { QueueTables } from '../queue-tables.js';
 import { prepared, type SqlStatement } from '../sql-statement.js';
 
 const COLUMNS = `id, name, queue, state, args, result, errors, priority, run_at, attempts, max_attempts,
-  backoff, timeout_ms, worker_id, created_at, started_at, finished_at`;
+  backoff, timeout_ms, worker_id, rescues, created_at, started_at, finished_at`;
 
 /** One task by id, every column. */
 export function getTaskStatement(t: QueueTables): SqlStatement {
@@ -15,20 +15,20 @@ export function getTaskOutcomesStatement(t: QueueTables): SqlStatement {
 }
 
 /**
- * Earliest run time of a pending task this worker could run (names $2,
- * queues $1 or all when null), through `tasks_due_idx`, with the database's
+ * Earliest run time of a scheduled task this worker could run (names $1; in
+ * one queue, $2, through `tasks_scheduled_queue_idx`, or in every queue,
+ * through `tasks_scheduled_idx`), with the database's
  * clock: an idle worker arms its wake-up timer with the difference, so a
  * delayed task or retry starts on time even when its notification was
  * missed or the app server's clock drifts. A run time already past means a
  * task became due after the claim looked (timers can fire a little early)
- * or is being claimed by another worker: the worker looks again shortly.
+ * or is being promoted by another statement: the worker looks again shortly.
  */
-export function nextRunAtStatement(t: QueueTables): SqlStatement {
+export function nextRunAtStatement(t: QueueTables, scope: 'all' | 'queue'): SqlStatement {
   return prepared(`
     SELECT run_at, now() AS db_now FROM ${t.tasks}
-    WHERE state = 'pending' AND name = ANY($2::text[])
-      AND ($1::text[] IS NULL OR queue = ANY($1::text[]))
-    ORDER BY run_at LIMIT 1`);
+    WHERE state = 'scheduled' AND name = ANY($1::text[])${scope === 'queue' ? ' AND queue = $2::text' : ''}
+    ORDER BY ${scope === 'queue' ? 'queue, ' : ''}run_at LIMIT 1`);
 }
 
 /** A task's backoff, for the failure path (the claim leaves it behind). */

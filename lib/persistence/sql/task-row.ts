@@ -17,13 +17,14 @@ export interface TaskRow {
   backoff: BackoffOptions | null;
   timeout_ms: number | null;
   worker_id: string | null;
+  rescues: number;
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
 }
 
 /** A task as a claim hands it to the worker: only what running it needs. */
-export type ClaimedTaskRow = Pick<
-  TaskRow,
-  'id' | 'name' | 'queue' | 'args' | 'priority' | 'run_at' | 'attempts' | 'max_attempts' | 'timeout_ms'
->;
+export type ClaimedTaskRow = Pick<TaskRow, 'id' | 'name' | 'queue' | 'args' | 'priority' | 'attempts' | 'max_attempts' | 'timeout_ms'> & {
+  /** `run_at` in epoch ms: a float parses far faster than a timestamp into a Date, hundreds of times per claim. */
+  run_at_ms: number;
+};

@@ -1,0 +1,68 @@
+import type { QueueTables } from './queue-tables.js';
+import type { SqlStatement } from './sql-statement.js';
+import { claimTasksStatement, recordAndClaimStatement } from './sql/claim-tasks.sql.js';
+import { recordAttemptsStatement } from './sql/complete-tasks.sql.js';
+import { failTaskStatement } from './sql/fail-task.sql.js';
+import { insertTaskNotifyingStatement, insertTaskStatement, insertTasksStatement } from './sql/insert-tasks.sql.js';
+import { notifyWakeupStatement } from './sql/notify-wakeup.sql.js';
+import { promoteDueStatement } from './sql/promote-due.sql.js';
+import { getBackoffStatement, getTaskOutcomesStatement, getTaskStatement, nextRunAtStatement } from './sql/read-tasks.sql.js';
+import { runningUnderWorkerStatement } from './sql/reconcile.sql.js';
+import { releaseTasksStatement } from './sql/release-tasks.sql.js';
+import { rescueOrphanedTasksStatement } from './sql/rescue-orphaned-tasks.sql.js';
+import { deregisterWorkerStatement, registerWorkerStatement, renewLeaseStatement } from './sql/worker-registry.sql.js';
+
+/** The queue's prepared statements, by what they do. */
+export type TaskStatements = Record<
+  | 'insertTask'
+  | 'insertTaskNotifying'
+  | 'insertTasks'
+  | 'claimAll'
+  | 'claimQueue'
+  | 'recordAndClaimAll'
+  | 'recordAndClaimQueue'
+  | 'promoteDue'
+  | 'backoff'
+  | 'record'
+  | 'fail'
+  | 'release'
+  | 'rescue'
+  | 'register'
+  | 'renew'
+  | 'deregister'
+  | 'runningUnder'
+  | 'getTask'
+  | 'outcomes'
+  | 'nextRunAtAll'
+  | 'nextRunAtQueue'
+  | 'notify',
+  SqlStatement
+>;
+
+/** Every statement the queue runs, built once for one schema's tables. */
+export function taskStatements(t: QueueTables): TaskStatements {
+  return {
+    insertTask: insertTaskStatement(t),
+    insertTaskNotifying: insertTaskNotifyingStatement(t),
+    insertTasks: insertTasksStatement(t),
+    claimAll: claimTasksStatement(t, 'all'),
+    claimQueue: claimTasksStatement(t, 'queue'),
+    recordAndClaimAll: recordAndClaimStatement(t, 'all'),
+    recordAndClaimQueue: recordAndClaimStatement(t, 'queue'),
+    promoteDue: promoteDueStatement(t),
+    backoff: getBackoffStatement(t),
+    record: recordAttemptsStatement(t),
+    fail: failTaskStatement(t),
+    release: releaseTasksStatement(t),
+    rescue: rescueOrphanedTasksStatement(t),
+    register: registerWorkerStatement(t),
+    renew: renewLeaseStatement(t),
+    deregister: deregisterWorkerStatement(t),
+    runningUnder: runningUnderWorkerStatement(t),
+    getTask: getTaskStatement(t),
+    outcomes: getTaskOutcomesStatement(t),
+    nextRunAtAll: nextRunAtStatement(t, 'all'),
+    nextRunAtQueue: nextRunAtStatement(t, 'queue'),
+    notify: notifyWakeupStatement(t),
+  };
+}

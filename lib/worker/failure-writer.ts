@@ -1,0 +1,127 @@
+import { Logger } from '@nestjs/common';
+import { NonRetryableError } from '../errors/non-retryable.error.js';
+import { TaskResultRefusedError } from '../errors/task-result-refused.error.js';
+import { TaskSerializationError } from '../errors/task-serialization.error.js';
+import type { ClaimedTaskRow } from '../persistence/sql/task-row.js';
+import type { AttemptKey, CompletedAttempt } from '../persistence/attempt-records.js';
+import type { TaskStore } from '../persistence/task-store.js';
+import { isTransientDatabaseError } from '../persistence/translate-database-error.js';
+import type { AttemptOutcome } from './attempt-outcome.js';
+import type { AttemptRecorder } from './attempt-recorder.js';
+import { describe, toAttemptError } from './error-record.js';
+import { retryDelayMs } from './retry-delay.js';
+
+/** Failure records the database refuses for their content are retried this many times, then given up (logged). */
+const MAX_REFUSED_FAILURE_WRITES = 3;
+
+/**
+ * Writes failed attempts: the error joins the task's history, and the task
+ * is rescheduled by its backoff or ends `failed`. A failure is written before
+ * the attempt ends for the worker: while the database is unreachable the
+ * write is retried for as long as the worker lives (nobody else may take a
+ * running task of a live worker).
+ */
+export class FailureWriter {
+  private readonly logger = new Logger('QueuedTasks');
+  private stopping = false;
+  /** Attempts whose failure is being written: their rows are still `running`. */
+  private readonly failing = new Set<string>();
+
+  constructor(
+    private readonly store: TaskStore,
+    private readonly recorder: AttemptRecorder,
+    /** Called with the run time of a scheduled retry, so the worker can arm its timer. */
+    private readonly onRetryScheduled: (runAt: Date, queue: string) => unknown,
+  ) {}
+
+  /** Shutdown: stop retrying writes that keep failing. */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  failingKeys(): ReadonlySet<string> {
+    return this.failing;
+  }
+
+  /** The database refused to store this completion's result: the task fails for good. */
+  async refuseResult(completed: CompletedAttempt, error: unknown): Promise<void> {
+    const reason = error instanceof Error ? error.message : describe(error);
+    this.logger.error(`The database refused the result of task ${completed.id}: ${reason}. The task fails without retry`);
+    const record = toAttemptError(new TaskResultRefusedError(reason), completed.attempt);
+    await this.writeFailure(
+      { id: completed.id, attempt: completed.attempt, workerId: completed.workerId, key: completed.key, startedAt: completed.startedAt },
+      record,
+      false,
+      0,
+    );
+  }
+
+  async fail(
+    row: ClaimedTaskRow,
+    attempt: AttemptKey & { startedAt: number },
+    error: unknown,
+    forceRetry = false,
+  ): Promise<AttemptOutcome> {
+    const final =
+      !forceRetry &&
+      (error instanceof NonRetryableError || error instanceof TaskSerializationError || row.attempts >= row.max_attempts);
+    const retry = !final && (!forceRetry || row.attempts < row.max_attempts);
+    const record = toAttemptError(error, row.attempts);
+    const key = attempt.key;
+    this.failing.add(key);
+    this.recorder.forget(attempt);
+    try {
+      let delay = 0;
+      if (retry) {
+        delay = await this.retrying(() => this.store.getBackoff(row.id)).then(
+          (backoff) => retryDelayMs(backoff, row.attempts),
+          () => retryDelayMs(null, row.attempts),
+        );
+      }
+      const written = await this.writeFailure(attempt, record, retry, delay);
+      if (written === 'pending' || written === 'scheduled') {
+        this.logger.warn(`Task ${row.id} (${row.name}) attempt ${row.attempts}/${row.max_attempts} failed: ${record.message}; retrying in ${delay} ms`);
+      } else if (written === 'failed') {
+        this.logger.error(`Task ${row.id} (${row.name}) failed for good on attempt ${row.attempts}/${row.max_attempts}: ${record.name}: ${record.message}`);
+      }
+      return 'failed';
+    } finally {
+      this.failing.delete(key);
+    }
+  }
+
+  /** @returns the task's new state, or undefined when the write was refused by the guard or could not be made. */
+  private async writeFailure(
+    attempt: AttemptKey & { startedAt: number },
+    record: object,
+    retry: boolean,
+    delayMs: number,
+  ): Promise<string | undefined> {
+    const updated = await this.retrying(() =>
+      this.store.fail({ ...attempt, error: JSON.stringify(record), retry, retryDelayMs: delayMs }),
+    ).catch((error: unknown) => {
+      this.logger.error(`Could not record the failure of task ${attempt.id}: ${describe(error)}`);
+      return undefined;
+    });
+    if (updated?.state === 'pending' || updated?.state === 'scheduled') this.onRetryScheduled(updated.run_at, updated.queue);
+    return updated?.state;
+  }
+
+  /**
+   * Retries a write while the database is unreachable, for as long as the
+   * worker lives: nobody else may take a running task of a live worker, so
+   * giving up would leave it `running`. A write refused for its content is
+   * retried a few times only.
+   */
+  private async retrying<T>(write: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write();
+      } catch (error) {
+        const unavailable = isTransientDatabaseError(error);
+        if (this.stopping || (!unavailable && attempt >= MAX_REFUSED_FAILURE_WRITES)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 5_000)));
+      }
+    }
+  }
+}

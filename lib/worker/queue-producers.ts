@@ -1,0 +1,95 @@
+import type { ResolvedWorkerConfig } from '../config/resolved-config.js';
+import type { WakeupNotification } from '../notifications/queue-notification.js';
+import type { TaskStore } from '../persistence/task-store.js';
+import type { AttemptRecorder } from './attempt-recorder.js';
+import { QueueProducer, type ProducerHost } from './queue-producer.js';
+import { SlotPool } from './slot-pool.js';
+import type { HeldRow } from './task-handback.js';
+
+/**
+ * The producers of one worker process, built from its slot pools (see
+ * `worker.queues`), and what the worker asks of all of them at once: wake
+ * them, route a wake-up to those serving its queues, fill slots, stop.
+ */
+export class QueueProducers {
+  readonly all: readonly QueueProducer[];
+  private readonly pools: readonly SlotPool[];
+
+  constructor(store: TaskStore, recorder: AttemptRecorder, settings: ResolvedWorkerConfig, host: ProducerHost) {
+    const pools: SlotPool[] = [];
+    this.all = settings.slotPools.flatMap((poolSettings) => {
+      const pool = new SlotPool(poolSettings.concurrency);
+      pools.push(pool);
+      return poolSettings.queues.map(
+        (queue) => new QueueProducer(store, recorder, pool, { queue, maxPrefetch: settings.prefetch, pollIntervalMs: settings.pollIntervalMs }, host),
+      );
+    });
+    this.pools = pools;
+  }
+
+  /** Claim statements in flight, all producers together. */
+  get claimsInFlight(): number {
+    return this.all.reduce((sum, producer) => sum + producer.lanes.inFlight, 0);
+  }
+
+  wakeAll(): void {
+    for (const producer of this.all) producer.wake();
+  }
+
+  /** Each producer claims if it should. */
+  fillAll(): void {
+    for (const producer of this.all) producer.fill();
+  }
+
+  /** A slot of `pool` freed: producers with nothing waiting claim for it first, then the rest refill. */
+  slotFreed(pool: SlotPool, mayStart: () => boolean): void {
+    const members = this.all.filter((producer) => producer.pool === pool);
+    if (members.length > 1) for (const producer of members) producer.claimIfHungry();
+    this.fillSlots(mayStart);
+    for (const producer of members) producer.fill();
+  }
+
+  /** Starts waiting rows in the free slots of every pool. */
+  fillSlots(mayStart: () => boolean): void {
+    for (const pool of this.pools) pool.fill(mayStart);
+  }
+
+  /** The producer claiming `queue`: its own, or the one for every queue. */
+  of(queue: string): QueueProducer | undefined {
+    return this.all.find((producer) => producer.queue === queue) ?? this.all.find((producer) => producer.queue === null);
+  }
+
+  /** A wake-up reaches the producers of the queues it names (all, when it names none): now, or at its run time. */
+  route(notification: WakeupNotification): void {
+    const due = notification.runAt === null || notification.runAt <= Date.now();
+    for (const producer of this.all) {
+      if (notification.queues !== null && !notification.queues.some((queue) => producer.serves(queue))) continue;
+      if (due) producer.wake();
+      else producer.timer.armAt(notification.runAt!);
+    }
+  }
+
+  /** Rows claimed and not started, of every producer (optionally only those matching `which`), taken out. */
+  takeWaiting(which?: (held: HeldRow) => boolean): HeldRow[] {
+    return this.all.flatMap((producer) => producer.takeWaiting(which));
+  }
+
+  /** Rows claimed and not started, left in place. */
+  waiting(): HeldRow[] {
+    return this.all.flatMap((producer) => [...producer.waiting]);
+  }
+
+  /** Stops every producer's claiming. @returns their waiting rows, to hand back. */
+  stop(): HeldRow[] {
+    return this.all.flatMap((producer) => producer.stop());
+  }
+
+  /** Settles when every producer's claims in flight have. */
+  async claimsSettled(): Promise<void> {
+    await Promise.all(this.all.map((producer) => producer.lanes.settled()));
+  }
+
+  stopped(): void {
+    for (const producer of this.all) producer.stopped();
+  }
+}
