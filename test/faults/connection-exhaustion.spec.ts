@@ -113,24 +113,39 @@ describeWithOwnServer('connection exhaustion', () => {
             'admin',
           )
         )[0]!.n;
+      const cutWorkerConnections = () =>
+        own.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE $1`,
+          [WORKER_APPLICATION],
+          'admin',
+        );
       // Take the free slots, then the workers' own: terminate their connections and take each slot
       // as it frees, before their reconnection does (they back off; we do not).
       await hog.fill();
       const starveDeadline = Date.now() + 5_000;
       while ((await workerConnections()) > 0 && Date.now() < starveDeadline) {
-        await own.query(
-          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE $1`,
-          [WORKER_APPLICATION],
-          'admin',
-        );
+        await cutWorkerConnections();
         for (let i = 0; i < 20; i++) {
           await hog.fill();
           await sleep(5);
         }
       }
       const starved = (await workerConnections()) === 0;
-      await sleep(HOLD_MS);
-      const stillStarved = (await workerConnections()) === 0;
+      // Hold the slots. A connection the workers had in its start-up handshake when we looked (not yet
+      // in pg_stat_activity under its name) may still get in, or a slot may free as a terminated backend
+      // exits: keep taking freed slots and cutting any worker connection that got one, and measure the
+      // share of the hold during which the workers held none.
+      const holdUntil = Date.now() + HOLD_MS;
+      let samples = 0;
+      let starvedSamples = 0;
+      while (Date.now() < holdUntil) {
+        samples++;
+        if ((await workerConnections()) === 0) starvedSamples++;
+        else await cutWorkerConnections();
+        await hog.fill();
+        await sleep(20);
+      }
+      const stillStarved = starvedSamples / samples >= 0.9;
       // And the server still refused the application's role at the end of the hold.
       const held = hog.held.length;
       await hog.fill();
@@ -149,7 +164,7 @@ describeWithOwnServer('connection exhaustion', () => {
       const taskRows = await readTasks(own);
       const outputs = workers.map((w) => w.output());
       expect({
-        // The fault happened: the workers held no connection at all for the whole hold.
+        // The fault happened: the workers held no connection at the start of the hold, and none for 90 % of it.
         starved,
         stillStarved,
         refusedAtEnd,
