@@ -6,7 +6,7 @@ export type { QueuedTasksModuleExtras } from './queued-tasks.module-definition.j
 export { QueuedTask } from './decorators/queued-task.decorator.js';
 export { TaskQueue, type TaskRequest } from './queue/task-queue.service.js';
 export { TaskRef, type TaskResultOptions } from './queue/task-ref.js';
-export { TaskWorker } from './worker/task-worker.service.js';
+export { WorkerStatus, type WorkerStatusSnapshot } from './worker/worker-status.js';
 export { currentTask, type TaskContext } from './context/task-context.js';
 export { QUEUED_TASKS_DATA_SOURCE, DEFAULT_SCHEMA, DEFAULT_QUEUE } from './queued-tasks.constants.js';
 export {

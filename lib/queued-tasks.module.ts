@@ -4,6 +4,7 @@ import { QUEUED_TASKS_CONFIG, QUEUED_TASKS_DATA_SOURCE } from './queued-tasks.co
 import { resolveConfig } from './config/resolve-config.js';
 import { TaskExplorer } from './discovery/task-explorer.js';
 import { BootstrapFailureCleanup } from './lifecycle/bootstrap-failure-cleanup.js';
+import { QueuedTasksLifecycle } from './lifecycle/queued-tasks-lifecycle.js';
 import { TaskMetadataAccessor } from './discovery/task-metadata.accessor.js';
 import { TaskRegistry } from './discovery/task-registry.js';
 import type { QueuedTasksModuleOptions } from './interfaces/queued-tasks-options.interface.js';
@@ -18,6 +19,7 @@ import { TaskResultWaiter } from './queue/task-result-waiter.js';
 import { MaintenanceLeader } from './maintenance/maintenance-leader.service.js';
 import { ControlConnection } from './persistence/control-connection.js';
 import { TaskWorker } from './worker/task-worker.service.js';
+import { WorkerStatus } from './worker/worker-status.js';
 
 /**
  * Durable background tasks in PostgreSQL.
@@ -52,9 +54,11 @@ import { TaskWorker } from './worker/task-worker.service.js';
     TaskResultWaiter,
     TaskQueue,
     TaskWorker,
+    WorkerStatus,
     MaintenanceLeader,
     BootstrapFailureCleanup,
+    QueuedTasksLifecycle,
   ],
-  exports: [TaskQueue, TaskWorker, TaskRegistry, QUEUED_TASKS_DATA_SOURCE],
+  exports: [TaskQueue, WorkerStatus, QUEUED_TASKS_DATA_SOURCE],
 })
 export class QueuedTasksModule extends QueuedTasksConfigurableModule {}

@@ -13,8 +13,9 @@ import {
 } from '../queued-tasks.constants.js';
 import { InvalidModuleOptionsError } from '../errors/invalid-module-options.error.js';
 import type { QueuedTasksModuleOptions } from '../interfaces/queued-tasks-options.interface.js';
-import { quoteIdentifier } from '../persistence/quote-identifier.js';
-import { validateExecutionOptions } from '../queue/validate-task-options.js';
+import { assertSchemaName } from './schema-name.js';
+import { validateConnection } from './validate-connection.js';
+import { validateExecutionOptions } from './validate-task-options.js';
 import type { ResolvedQueuedTasksConfig } from './resolved-config.js';
 import { resolveSlotPools } from './resolve-slot-pools.js';
 import { requireInteger } from './require-integer.js';
@@ -27,9 +28,9 @@ export function resolveConfig(options: QueuedTasksModuleOptions): ResolvedQueued
   if (!options.connection && !options.dataSource) {
     throw new InvalidModuleOptionsError('pass `connection` (for example { url: process.env.DATABASE_URL }) or `dataSource`');
   }
+  if (options.connection !== undefined) validateConnection(options.connection);
   const schema = options.schema ?? DEFAULT_SCHEMA;
-  quoteIdentifier(schema);
-  if (schema.length > 50) throw new InvalidModuleOptionsError('schema names are limited to 50 characters');
+  assertSchemaName(schema);
 
   const worker = options.worker ?? {};
   const concurrency = worker.concurrency ?? DEFAULT_WORKER_CONCURRENCY;
@@ -76,6 +77,6 @@ export function resolveConfig(options: QueuedTasksModuleOptions): ResolvedQueued
       `worker.heartbeatIntervalMs (${w.heartbeatIntervalMs}) must be at most a third of worker.leaseMs (${w.leaseMs})`,
     );
   }
-  validateExecutionOptions(resolved.defaults, 'defaults.');
+  validateExecutionOptions(resolved.defaults, 'the module defaults');
   return resolved;
 }

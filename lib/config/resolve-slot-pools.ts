@@ -1,6 +1,6 @@
 import { InvalidModuleOptionsError } from '../errors/invalid-module-options.error.js';
 import type { QueueWorkerOptions } from '../interfaces/queued-tasks-options.interface.js';
-import { isQueueName, QUEUE_NAME_RULE } from '../queue/validate-task-options.js';
+import { isQueueName, QUEUE_NAME_RULE } from './validate-task-options.js';
 import { requireInteger } from './require-integer.js';
 import type { ResolvedSlotPool } from './resolved-config.js';
 

@@ -1,35 +1,26 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { validateDecoratorOptions } from '../config/validate-task-options.js';
 import { ScopedTaskHandlerError } from '../errors/scoped-task-handler.error.js';
-import { BootstrapFailureCleanup } from '../lifecycle/bootstrap-failure-cleanup.js';
 import { TaskMetadataAccessor } from './task-metadata.accessor.js';
 import { TaskRegistry } from './task-registry.js';
 
 /**
- * Finds every `@QueuedTask()` method among the application's providers at
- * `onModuleInit`, before any worker starts (workers start at
- * `onApplicationBootstrap`), and fills the registry.
+ * Finds every `@QueuedTask()` method among the application's providers and
+ * fills the registry. Run once, at `onModuleInit` (see QueuedTasksLifecycle),
+ * before any worker starts.
  */
 @Injectable()
-export class TaskExplorer implements OnModuleInit {
+export class TaskExplorer {
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly metadata: TaskMetadataAccessor,
     private readonly registry: TaskRegistry,
-    private readonly cleanup: BootstrapFailureCleanup,
   ) {}
 
-  async onModuleInit(): Promise<void> {
-    try {
-      this.explore();
-    } catch (error) {
-      await this.cleanup.release();
-      throw error;
-    }
-  }
-
-  private explore(): void {
+  /** @throws InvalidTaskOptionsError, DuplicateTaskNameError, ScopedTaskHandlerError */
+  explore(): void {
     for (const wrapper of this.discovery.getProviders()) {
       const metatype = wrapper.metatype;
       if (!metatype || typeof metatype !== 'function' || !metatype.prototype) continue;
@@ -42,6 +33,7 @@ export class TaskExplorer implements OnModuleInit {
           throw new ScopedTaskHandlerError(metatype.name, methodName);
         }
         const options = this.metadata.getTaskOptions(method as (...args: never[]) => unknown);
+        validateDecoratorOptions(options, `@QueuedTask() of ${metatype.name}.${methodName}`);
         this.registry.register({
           name: options.name ?? `${metatype.name}.${methodName}`,
           target: metatype as abstract new (...args: never[]) => unknown,
@@ -51,5 +43,6 @@ export class TaskExplorer implements OnModuleInit {
         });
       }
     }
+    this.registry.seal();
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DuplicateTaskNameError } from '../errors/duplicate-task-name.error.js';
+import { QueuedTasksNotReadyError } from '../errors/queued-tasks-not-ready.error.js';
 import { TaskNotRegisteredError } from '../errors/task-not-registered.error.js';
 import { UnknownTaskError } from '../errors/unknown-task.error.js';
 import type { TaskDefinition } from './task-definition.js';
@@ -9,6 +10,7 @@ import type { TaskDefinition } from './task-definition.js';
 export class TaskRegistry {
   private readonly byName = new Map<string, TaskDefinition>();
   private readonly byTarget = new Map<unknown, Map<string, TaskDefinition>>();
+  private sealed = false;
 
   register(definition: TaskDefinition): void {
     const existing = this.byName.get(definition.name);
@@ -23,8 +25,14 @@ export class TaskRegistry {
     methods.set(definition.methodName, definition);
   }
 
-  /** @throws UnknownTaskError */
+  /** Discovery is over: every handler of the application is registered. */
+  seal(): void {
+    this.sealed = true;
+  }
+
+  /** @throws UnknownTaskError, QueuedTasksNotReadyError */
   getByName(name: string): TaskDefinition {
+    this.assertSealed();
     const definition = this.byName.get(name);
     if (!definition) throw new UnknownTaskError(name);
     return definition;
@@ -34,11 +42,17 @@ export class TaskRegistry {
     return this.byName.get(name);
   }
 
-  /** @throws TaskNotRegisteredError */
+  /** @throws TaskNotRegisteredError, QueuedTasksNotReadyError */
   getByMethod(target: abstract new (...args: never[]) => unknown, methodName: string): TaskDefinition {
+    this.assertSealed();
     const definition = this.byTarget.get(target)?.get(methodName);
     if (!definition) throw new TaskNotRegisteredError(target?.name ?? String(target), String(methodName));
     return definition;
+  }
+
+  /** Before discovery, no name is known yet: saying a task is not registered would mislead. */
+  private assertSealed(): void {
+    if (!this.sealed) throw new QueuedTasksNotReadyError();
   }
 
   names(): string[] {

@@ -18,4 +18,7 @@ export { TaskResultRefusedError } from './task-result-refused.error.js';
 export { TaskPoisonedError } from './task-poisoned.error.js';
 export { QueueSchemaMissingError } from './queue-schema-missing.error.js';
 export { QueueUnavailableError } from './queue-unavailable.error.js';
+export { QueuedTasksNotReadyError } from './queued-tasks-not-ready.error.js';
+export { QueueDatabaseError } from './queue-database.error.js';
+export { QueueConnectionError } from './queue-connection.error.js';
 export { QueueProducerStateError } from './queue-producer-state.error.js';

@@ -13,7 +13,8 @@ export const MESSAGES = {
     `${className}.${method} is decorated with @QueuedTask() but ${className} is request- or transient-scoped; task handlers must be singleton providers.`,
   serialization: (path: string, reason: string) =>
     `Task value at ${path} cannot be stored as JSON: ${reason}.`,
-  invalidOption: (option: string, reason: string) => `Invalid task option "${option}": ${reason}.`,
+  invalidOption: (option: string, reason: string, source: string) =>
+    `Invalid task option "${option}"${source ? ` in ${source}` : ''}: ${reason}.`,
   invalidModuleOptions: (reason: string) => `Invalid QueuedTasksModule options: ${reason}.`,
   taskNotFound: (id: string) => `No task with id ${id}.`,
   taskFailed: (id: string, name: string, message: string) => `Task ${id} (${name}) failed: ${message}`,
@@ -30,5 +31,10 @@ export const MESSAGES = {
   shutdownAbort: () => 'The worker is shutting down; the task will run again.',
   schemaMissing: (schema: string) =>
     `The queue's tables are missing from schema "${schema}". Run the migrations (leave migrationsRun on, or add queuedTasksMigrations() to your DataSource).`,
+  notReady: () =>
+    'TaskQueue was used before the application finished its bootstrap, so no @QueuedTask() handler is known yet. Call app.init() (or app.listen()) first, or enqueue from onApplicationBootstrap or later.',
+  databaseRefused: (reason: string, code: string | undefined) =>
+    `The queue's database refused a statement: ${reason}${code ? ` (SQLSTATE ${code})` : ''}`,
+  connectionRefused: (target: string, reason: string) => `PostgreSQL at ${target} refused the connection: ${reason}`,
   databaseUnavailable: (reason: string) => `The queue's database is unavailable: ${reason}`,
 } as const;

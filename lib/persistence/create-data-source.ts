@@ -1,7 +1,8 @@
 import { DataSource } from 'typeorm';
 import type { QueuedTasksConnectionOptions } from '../interfaces/queued-tasks-options.interface.js';
 import { queuedTasksEntities } from './entities/worker.entity.js';
-import { translateDatabaseError } from './translate-database-error.js';
+import { describeConnectionTarget } from '../config/validate-connection.js';
+import { translateConnectError } from './translate-connect-error.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../queued-tasks.constants.js';
 
 const DEFAULT_POOL_SIZE = 10;
@@ -30,7 +31,7 @@ export async function createQueueDataSource(connection: QueuedTasksConnectionOpt
   try {
     await dataSource.initialize();
   } catch (error) {
-    throw translateDatabaseError(error, schema);
+    throw translateConnectError(error, describeConnectionTarget(connection), schema);
   }
   return dataSource;
 }

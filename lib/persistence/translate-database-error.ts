@@ -4,7 +4,7 @@ import { QueueUnavailableError } from '../errors/queue-unavailable.error.js';
 /** SQLSTATE classes that mean the server or the connection went away, not that the statement was wrong. */
 const CONNECTION_CODES = /^(08|57P0[1-3]|53300)/;
 const CONNECTION_MESSAGES =
-  /Connection terminated|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end|Query read timeout|timeout exceeded when trying to connect/i;
+  /Connection terminated|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end|Query read timeout|timeout exceeded when trying to connect/i;
 
 /**
  * Turns a driver error into one of our named errors where the cause is

@@ -1,7 +1,7 @@
 import { DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS, DEFAULT_PRIORITY, DEFAULT_QUEUE } from '../queued-tasks.constants.js';
 import type { BackoffOptions } from '../interfaces/backoff.interface.js';
 import type { AddTaskOptions, TaskExecutionOptions } from '../interfaces/task-options.interface.js';
-import { validateAddOptions } from './validate-task-options.js';
+import { validateAddOptions } from '../config/validate-task-options.js';
 
 /** A task's options once the call, the decorator and the module defaults are merged. */
 export interface ResolvedTaskOptions {
@@ -14,13 +14,18 @@ export interface ResolvedTaskOptions {
   delayMs: number;
 }
 
-/** Merges options: the call wins over the decorator, which wins over the module defaults. */
+/**
+ * Merges options: the call wins over the decorator, which wins over the
+ * module defaults (those two were checked at bootstrap). `where` names the
+ * call's options in errors.
+ */
 export function resolveTaskOptions(
   call: AddTaskOptions,
   decorator: TaskExecutionOptions,
   defaults: TaskExecutionOptions,
+  where = '',
 ): ResolvedTaskOptions {
-  validateAddOptions(call);
+  validateAddOptions(call, where);
   const pick = <K extends keyof TaskExecutionOptions>(key: K) => call[key] ?? decorator[key] ?? defaults[key];
   return {
     queue: pick('queue') ?? DEFAULT_QUEUE,

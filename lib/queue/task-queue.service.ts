@@ -5,6 +5,7 @@ import type { ResolvedQueuedTasksConfig } from '../config/resolved-config.js';
 import { TaskRegistry } from '../discovery/task-registry.js';
 import type { TaskDefinition } from '../discovery/task-definition.js';
 import { TaskNotFoundError } from '../errors/task-not-found.error.js';
+import { TaskSerializationError } from '../errors/task-serialization.error.js';
 import type { TaskInfo } from '../interfaces/task-info.interface.js';
 import type { AddTaskOptions } from '../interfaces/task-options.interface.js';
 import type {
@@ -18,6 +19,7 @@ import { WakeupNotifier } from '../notifications/wakeup-notifier.js';
 import type { NewTaskRow } from '../persistence/sql/insert-tasks.sql.js';
 import { TaskStore } from '../persistence/task-store.js';
 import { argsToJson } from './json-value.js';
+import { withPublicErrors } from './public-error.js';
 import { resolveTaskOptions } from './resolve-task-options.js';
 import { TaskRef } from './task-ref.js';
 import { TaskResultWaiter } from './task-result-waiter.js';
@@ -98,7 +100,7 @@ export class TaskQueue {
     const carries = this.notifier.tryCarry(row.queue, row.runAt !== null || row.delayMs > 0);
     let inserted: { id: string; run_at: Date };
     try {
-      inserted = await this.store.insertTask(row, carries);
+      inserted = await withPublicErrors(() => this.store.insertTask(row, carries), 'args');
     } catch (error) {
       if (carries) this.notifier.carried(false);
       throw error;
@@ -114,9 +116,10 @@ export class TaskQueue {
    * anything is sent.
    */
   async addMany(requests: readonly TaskRequest[]): Promise<TaskRef<unknown>[]> {
-    const prepared = requests.map((request) => this.prepare(request));
+    if (!Array.isArray(requests)) throw new TaskSerializationError('requests', 'addMany takes an array of requests');
+    const prepared = requests.map((request, index) => this.prepare(request, `requests[${index}]`));
     if (prepared.length === 0) return [];
-    const inserted = await this.store.insertTasks(prepared.map((p) => p.row));
+    const inserted = await withPublicErrors(() => this.store.insertTasks(prepared.map((p) => p.row)), 'requests');
     const earliest = new Map<string, number>();
     prepared.forEach((p, index) => {
       const runAt = inserted[index]!.run_at.getTime();
@@ -128,7 +131,7 @@ export class TaskQueue {
 
   /** Everything stored about a task. @throws TaskNotFoundError */
   async get<TResult = unknown>(id: string): Promise<TaskInfo<TResult>> {
-    const row = TASK_ID.test(id) ? await this.store.getTask(id) : undefined;
+    const row = typeof id === 'string' && TASK_ID.test(id) ? await withPublicErrors(() => this.store.getTask(id)) : undefined;
     if (!row) throw new TaskNotFoundError(id);
     return toTaskInfo<TResult>(row);
   }
@@ -139,18 +142,20 @@ export class TaskQueue {
     return new TaskRef<TResult>(info.id, info.name, this.store, this.waiter);
   }
 
-  private prepare(request: TaskRequest): { definition: TaskDefinition; row: NewTaskRow } {
+  /** `where` names a request of a batch in errors (`requests[2]`); empty for a single `add`. */
+  private prepare(request: TaskRequest, where = ''): { definition: TaskDefinition; row: NewTaskRow } {
+    if (request === null || typeof request !== 'object') throw new TaskSerializationError(where || 'request', 'must be an object');
     const definition =
       'name' in request
         ? this.registry.getByName(request.name)
         : this.registry.getByMethod(request.target, request.method);
-    const options = resolveTaskOptions(request.options ?? {}, definition.options, this.config.defaults);
+    const options = resolveTaskOptions(request.options ?? {}, definition.options, this.config.defaults, where && `${where}.options`);
     return {
       definition,
       row: {
         name: definition.name,
         queue: options.queue,
-        args: argsToJson(request.args),
+        args: argsToJson(request.args, where ? `${where}.args` : 'args'),
         priority: options.priority,
         runAt: options.runAt,
         delayMs: options.delayMs,

@@ -1,9 +1,12 @@
+import { describeValue, MAX_INT } from '../config/require-integer.js';
+import { InvalidTaskOptionsError } from '../errors/invalid-task-options.error.js';
 import { TaskCancelledError } from '../errors/task-cancelled.error.js';
 import { TaskFailedError } from '../errors/task-failed.error.js';
 import { TaskNotFoundError } from '../errors/task-not-found.error.js';
 import type { TaskInfo, TaskState } from '../interfaces/task-info.interface.js';
 import type { TaskStore } from '../persistence/task-store.js';
 import type { TaskResultWaiter } from './task-result-waiter.js';
+import { withPublicErrors } from './public-error.js';
 import { toTaskInfo } from './to-task-info.js';
 
 /** Options of {@link TaskRef.result}. */
@@ -35,7 +38,7 @@ export class TaskRef<TResult = unknown> {
 
   /** Everything stored about the task. @throws TaskNotFoundError */
   async info(): Promise<TaskInfo<TResult>> {
-    const row = await this.store.getTask(this.id);
+    const row = await withPublicErrors(() => this.store.getTask(this.id));
     if (!row) throw new TaskNotFoundError(this.id);
     return toTaskInfo<TResult>(row);
   }
@@ -47,9 +50,14 @@ export class TaskRef<TResult = unknown> {
    * @throws TaskFailedError when it ended `failed` (with every attempt's error)
    * @throws TaskCancelledError when it was cancelled
    * @throws TaskResultTimeoutError when `timeoutMs` passed first
+   * @throws InvalidTaskOptionsError when `timeoutMs` is not an integer from 0 to 2,147,483,647
    */
   async result(options: TaskResultOptions = {}): Promise<TResult> {
-    const outcome = await this.waiter.wait(this.id, options.timeoutMs);
+    const { timeoutMs } = options ?? {};
+    if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > MAX_INT)) {
+      throw new InvalidTaskOptionsError('timeoutMs', `must be an integer between 0 and ${MAX_INT} (got ${describeValue(timeoutMs)})`, 'result()');
+    }
+    const outcome = await withPublicErrors(() => this.waiter.wait(this.id, timeoutMs));
     if (outcome.state === 'completed') return outcome.result as TResult;
     if (outcome.state === 'cancelled') throw new TaskCancelledError(this.id, outcome.name);
     throw new TaskFailedError(this.id, outcome.name, outcome.errors);

@@ -1,9 +1,8 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { QUEUED_TASKS_CONFIG } from '../queued-tasks.constants.js';
 import type { ResolvedQueuedTasksConfig, ResolvedWorkerConfig } from '../config/resolved-config.js';
 import { TaskRegistry } from '../discovery/task-registry.js';
-import { BootstrapFailureCleanup } from '../lifecycle/bootstrap-failure-cleanup.js';
 import { NotificationListener } from '../notifications/notification-listener.js';
 import type { QueueNotification } from '../notifications/queue-notification.js';
 import { QueueDatabase } from '../persistence/queue-database.js';
@@ -48,11 +47,11 @@ const FINAL_WRITES_MS = 2_000;
  * Running attempts are kept by attempt, not by task (see RunningAttempts);
  * it reconciles after a claim error and every lease (see Reconciler).
  *
- * Starts at `onApplicationBootstrap` (handlers are discovered by then) and
+ * Started at `onApplicationBootstrap` (handlers are discovered by then) and
  * drains at `beforeApplicationShutdown`, before TypeORM closes its DataSource.
  */
 @Injectable()
-export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class TaskWorker implements BeforeApplicationShutdown {
   private readonly logger = new Logger('QueuedTasks');
   private readonly settings: ResolvedWorkerConfig;
   private readonly running = new RunningAttempts();
@@ -75,7 +74,6 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
     store: TaskStore,
     private readonly database: QueueDatabase,
     private readonly listener: NotificationListener,
-    private readonly cleanup: BootstrapFailureCleanup,
   ) {
     this.settings = config.worker;
     this.recorder = new AttemptRecorder(store, (attempt, error) => this.runner.refuseResult(attempt, error));
@@ -123,7 +121,17 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
     return this.accepting;
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  /** Queues this process serves; null for every queue. */
+  get queues(): string[] | null {
+    return this.settings.queues ? [...this.settings.queues] : null;
+  }
+
+  get concurrency(): number {
+    return this.settings.concurrency;
+  }
+
+  /** Starts claiming, at `onApplicationBootstrap` (see QueuedTasksLifecycle), once handlers are discovered. */
+  async start(): Promise<void> {
     if (!this.settings.enabled) return;
     this.names = this.registry.names();
     if (this.names.length === 0) {
@@ -134,7 +142,6 @@ export class TaskWorker implements OnApplicationBootstrap, BeforeApplicationShut
       this.lastId = await this.lease.start();
     } catch (error) {
       await this.lease.stop(Date.now() + FINAL_WRITES_MS);
-      await this.cleanup.release();
       throw error;
     }
     this.started = true;
