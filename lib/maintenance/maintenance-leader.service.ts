@@ -85,8 +85,8 @@ export class MaintenanceLeader implements OnApplicationBootstrap, BeforeApplicat
       await this.store.promoteDue(MAINTENANCE_PROMOTE_BATCH);
       if (outcome.rescued > 0) {
         this.logger.warn(
-          `Rescued ${outcome.rescued} task(s) of ${outcome.deadWorkers} worker(s) whose lease ended` +
-            (outcome.failed > 0 ? ` (${outcome.failed} failed: last attempt, or rescued too often)` : ''),
+          `Rescued ${outcome.rescued} task(s) of ${outcome.deadWorkers} worker(s) whose lease ended: ${listIds(outcome.rescuedIds, outcome.rescued)}` +
+            (outcome.failed > 0 ? `; ${outcome.failed} failed (last attempt, or rescued too often): ${listIds(outcome.failedIds, outcome.failed)}` : ''),
         );
       }
       this.lastFailure = '';
@@ -100,4 +100,9 @@ export class MaintenanceLeader implements OnApplicationBootstrap, BeforeApplicat
       return interval;
     }
   }
+}
+
+/** `ids 4, 9, 12` or `ids 4, 9, … (40 in all)` when the sample is shorter than the count. */
+function listIds(ids: string[], count: number): string {
+  return `ids ${ids.join(', ')}${count > ids.length ? `, … (${count} in all)` : ''}`;
 }

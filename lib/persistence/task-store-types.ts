@@ -15,6 +15,10 @@ export interface RescueOutcome {
   rescued: number;
   /** Of those, tasks that ended failed (last attempt, or poison). */
   failed: number;
+  /** Ids of rescued tasks, the first 20 by id. */
+  rescuedIds: string[];
+  /** Ids of those that ended failed, the first 20 by id. */
+  failedIds: string[];
   /** Dead workers removed from the registry. */
   deadWorkers: number;
   /** Shortest `lease_ms` among registered workers, or null when none is registered. */

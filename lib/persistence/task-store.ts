@@ -139,13 +139,22 @@ export class TaskStore {
   }
 
   async rescueOrphaned(maxRescues: number): Promise<RescueOutcome> {
-    const [row] = await this.db.query<{ rescued: string; failed: string; dead_workers: string; shortest_lease_ms: number | null }>(
+    const [row] = await this.db.query<{
+      rescued: string;
+      failed: string;
+      dead_workers: string;
+      shortest_lease_ms: number | null;
+      rescued_ids: string[];
+      failed_ids: string[];
+    }>(
       this.statements.rescue,
       [this.channel, maxRescues],
     );
     return {
       rescued: Number(row?.rescued ?? 0),
       failed: Number(row?.failed ?? 0),
+      rescuedIds: row?.rescued_ids ?? [],
+      failedIds: row?.failed_ids ?? [],
       deadWorkers: Number(row?.dead_workers ?? 0),
       shortestLeaseMs: row?.shortest_lease_ms ?? null,
     };

@@ -157,7 +157,10 @@ export class AttemptRecorder {
     this.started.clear();
     if (this.completed.length > 0 || this.suspect.length > 0) this.flushSoon();
     while (this.flushing && Date.now() < deadline) {
-      await Promise.race([this.flushing, new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.flushing, new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))))]);
+      // A flush that ends first must not leave its deadline timer holding the process open after close().
+      clearTimeout(timer);
     }
     const left = this.size;
     if (left > 0) this.logger.warn(`Could not record ${left} completion(s) before shutdown; those tasks will run again`);

@@ -82,7 +82,11 @@ export class FailureWriter {
       if (written === 'pending' || written === 'scheduled') {
         this.logger.warn(`Task ${row.id} (${row.name}) attempt ${row.attempts}/${row.max_attempts} failed: ${record.message}; retrying in ${delay} ms`);
       } else if (written === 'failed') {
-        this.logger.error(`Task ${row.id} (${row.name}) failed for good on attempt ${row.attempts}/${row.max_attempts}: ${record.name}: ${record.message}`);
+        // The stack once, here: retries above print one line each.
+        this.logger.error(
+          `Task ${row.id} (${row.name}) failed for good on attempt ${row.attempts}/${row.max_attempts}: ${record.name}: ${record.message}`,
+          record.stack,
+        );
       }
       return 'failed';
     } finally {

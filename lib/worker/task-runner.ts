@@ -111,10 +111,16 @@ export class TaskRunner {
       onStopped = (reason) => {
         if (reason.kind === 'timeout') timers.push(setTimeout(() => finish('hard'), Math.max(0, hardTimeoutMs - timeoutMs)));
       };
-      timers.push(setTimeout(() => abort({ kind: 'timeout', timeoutMs, hardTimeoutMs }), timeoutMs));
+      timers.push(
+        setTimeout(() => {
+          this.logger.warn(`Task ${row.id} (${row.name}) attempt ${row.attempts}/${row.max_attempts} passed its timeout of ${timeoutMs} ms; its AbortSignal fired`);
+          abort({ kind: 'timeout', timeoutMs, hardTimeoutMs });
+        }, timeoutMs),
+      );
     }
 
     this.recorder.markStarted(attempt);
+    if (Logger.isLevelEnabled('debug')) this.logger.debug(`Task ${row.id} (${row.name}) attempt ${row.attempts}/${row.max_attempts} started`);
     void this.invoke(row, workerId, signal).then((result) => {
       for (const timer of timers) clearTimeout(timer);
       timers = [];
@@ -205,6 +211,9 @@ export class TaskRunner {
       return this.failures.fail(row, attempt, error);
     }
     this.recorder.complete({ ...attempt, result: json });
+    if (Logger.isLevelEnabled('debug')) {
+      this.logger.debug(`Task ${row.id} (${row.name}) completed in ${Math.round(performance.now() - attempt.startedAt)} ms`);
+    }
     return 'completed';
   }
 

@@ -153,7 +153,7 @@ export class TaskWorker implements BeforeApplicationShutdown {
     this.pollTimer = setInterval(() => this.onPoll(), this.settings.pollIntervalMs);
     this.accepting = true;
     this.logger.log(
-      `Worker ${this.lastId} started: ${describeSlotPools(this.settings.slotPools)}, ${this.names.length} task name(s), lease ${this.settings.leaseMs} ms`,
+      `Worker ${this.lastId} started: ${describeSlotPools(this.settings.slotPools)}; handlers ${listNames(this.names)}; lease ${this.settings.leaseMs} ms`,
     );
     this.wakeAll();
   }
@@ -173,7 +173,7 @@ export class TaskWorker implements BeforeApplicationShutdown {
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     this.subscriptions = [];
     const active = this.running.size;
-    if (active > 0) this.logger.log(`Shutting down: waiting up to ${this.settings.shutdownTimeoutMs} ms for ${active} running task(s)`);
+    if (active > 0) this.logger.log(`Draining: waiting for ${active} running task(s), up to ${formatSeconds(this.settings.shutdownTimeoutMs)}`);
 
     const releasingBuffer = this.handback.release(this.producers.stop(), deadline);
     if (!(await this.running.allRecordedBy(deadline))) {
@@ -276,4 +276,15 @@ export class TaskWorker implements BeforeApplicationShutdown {
     for (const { row, workerId } of this.producers.waiting()) keys.add(attemptKey({ id: row.id, attempt: row.attempts, workerId }));
     return keys;
   }
+}
+
+/** `12 s`, `1.5 s`. */
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
+}
+
+/** Handler names for the start line: all of them up to 20, then a count. */
+function listNames(names: readonly string[]): string {
+  const shown = names.slice(0, 20).join(', ');
+  return names.length > 20 ? `${shown}, … (${names.length} in all)` : shown;
 }

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Module, type INestApplicationContext, type Provider } from '@nestjs/common';
+import { Module, type INestApplicationContext, type LoggerService, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { QueuedTasksModule, type QueuedTasksModuleOptions } from '../../lib/index.js';
 
@@ -12,6 +12,8 @@ export interface TestAppOptions extends Partial<QueuedTasksModuleOptions> {
    * (it would print the expected error's stack trace).
    */
   expectBootstrapFailure?: boolean;
+  /** The application's logger (by default errors only). */
+  logger?: LoggerService;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface TestAppOptions extends Partial<QueuedTasksModuleOptions> {
  * (`NestFactory.createApplicationContext`), with lifecycle hooks enabled.
  */
 export async function startTestApp(options: TestAppOptions): Promise<INestApplicationContext> {
-  const { url, providers = [], expectBootstrapFailure = false, ...moduleOptions } = options;
+  const { url, providers = [], expectBootstrapFailure = false, logger, ...moduleOptions } = options;
   @Module({
     imports: [
       QueuedTasksModule.forRoot({
@@ -32,7 +34,7 @@ export async function startTestApp(options: TestAppOptions): Promise<INestApplic
   })
   class TestAppModule {}
   return NestFactory.createApplicationContext(TestAppModule, {
-    logger: expectBootstrapFailure ? false : ['error'],
+    logger: logger ?? (expectBootstrapFailure ? false : ['error']),
     abortOnError: false,
   });
 }

@@ -28,6 +28,9 @@ import { leaseEndSql } from './worker-registry.sql.js';
  * its passes to it, so a worker with a short lease is rescued promptly even
  * when the leader's own settings are slow.
  */
+/** Task ids a rescue reports, at most (the counts are whole). */
+export const RESCUE_LOG_SAMPLE = 20;
+
 export function rescueOrphanedTasksStatement(t: QueueTables): SqlStatement {
   const at = `to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
   return prepared(`
@@ -78,6 +81,9 @@ export function rescueOrphanedTasksStatement(t: QueueTables): SqlStatement {
       (SELECT count(*) FROM finished) AS failed,
       (SELECT count(*) FROM dead) AS dead_workers,
       (SELECT min(lease_ms) FROM ${t.workers}) AS shortest_lease_ms,
-      (SELECT count(*) FROM woken) AS woken, notified
+      (SELECT count(*) FROM woken) AS woken, notified,
+      -- For the log line: which tasks, in a bounded sample.
+      ARRAY(SELECT id::text FROM rescued ORDER BY id LIMIT ${RESCUE_LOG_SAMPLE}) AS rescued_ids,
+      ARRAY(SELECT id::text FROM finished ORDER BY id LIMIT ${RESCUE_LOG_SAMPLE}) AS failed_ids
     FROM (${notifyFinishedSql('$1')}) n`);
 }
