@@ -22,13 +22,15 @@ const storage = new AsyncLocalStorage<TaskContext>();
 
 /**
  * The context of the task whose handler is running, anywhere in its call tree
- * (services it calls included); undefined outside a task.
+ * (services it calls included); undefined outside a task, for example when a
+ * unit test calls the handler method itself. Read it with `?.` so that such a
+ * call still works.
  *
  * @example
  * ```ts
  * @QueuedTask({ name: 'report.build', timeoutMs: 60_000 })
  * async build(reportId: string) {
- *   const { signal, attempt } = currentTask()!;
+ *   const signal = currentTask()?.signal;   // undefined when called outside a worker
  *   await fetch(url, { signal });
  * }
  * ```
