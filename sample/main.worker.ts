@@ -1,18 +1,15 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
-import { ensureDatabase } from './database.js';
 
 /**
  * A worker-only process: the same module, no HTTP server. Run as many as you
  * like, on as many machines; each registers as a worker of its own.
  */
-const stopDatabase = await ensureDatabase();
 const app = await NestFactory.createApplicationContext(AppModule);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, async () => {
     await app.close(); // stops claiming, lets running tasks finish, then returns
-    await stopDatabase();
     process.exit(0);
   });
 }

@@ -15,6 +15,7 @@ import { InvalidModuleOptionsError } from '../errors/invalid-module-options.erro
 import type { QueuedTasksModuleOptions } from '../interfaces/queued-tasks-options.interface.js';
 import { assertSchemaName } from './schema-name.js';
 import { validateConnection } from './validate-connection.js';
+import { validateEmbeddedConnection } from './validate-embedded-connection.js';
 import { validateExecutionOptions } from './validate-task-options.js';
 import type { ResolvedQueuedTasksConfig } from './resolved-config.js';
 import { resolveSlotPools } from './resolve-slot-pools.js';
@@ -29,6 +30,7 @@ export function resolveConfig(options: QueuedTasksModuleOptions): ResolvedQueued
     throw new InvalidModuleOptionsError('pass `connection` (for example { url: process.env.DATABASE_URL }) or `dataSource`');
   }
   if (options.connection !== undefined) validateConnection(options.connection);
+  if (options.connection?.embedded !== undefined) validateEmbeddedConnection(options.connection);
   const schema = options.schema ?? DEFAULT_SCHEMA;
   assertSchemaName(schema);
 

@@ -22,3 +22,4 @@ export { QueuedTasksNotReadyError } from './queued-tasks-not-ready.error.js';
 export { QueueDatabaseError } from './queue-database.error.js';
 export { QueueConnectionError } from './queue-connection.error.js';
 export { QueueProducerStateError } from './queue-producer-state.error.js';
+export { EmbeddedDatabaseError } from './embedded-database.error.js';

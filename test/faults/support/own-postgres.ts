@@ -6,7 +6,7 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { runQueueMigrations } from '../../../lib/persistence/queue-migrator.js';
 import { DEFAULT_SCHEMA } from '../../../lib/queued-tasks.constants.js';
-import { freePort } from '../../../sample/embedded-postgres.js';
+import { freePort } from '../../../lib/embedded-database/free-port.js';
 
 /**
  * `describe`, or `describe.skip` when `QT_FAULTS_OWN_SERVER=0`.
