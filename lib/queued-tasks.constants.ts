@@ -54,7 +54,7 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** A handler that ignores its signal after its timeout keeps its slot and its row up to this multiple of `timeoutMs`. */
 export const DEFAULT_HARD_TIMEOUT_RATIO = 2;
 /** Upper bound of the adaptive prefetch buffer (see PrefetchSizer). */
-export const DEFAULT_MAX_PREFETCH = 250;
+export const DEFAULT_MAX_PREFETCH = 500;
 /** Upper bound of rows claimed per statement. */
 export const DEFAULT_MAX_CLAIM_BATCH = 500;
 

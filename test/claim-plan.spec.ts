@@ -13,6 +13,7 @@ import pg from 'pg';
 import { queueTables } from '../lib/persistence/queue-tables.js';
 import { claimTasksStatement, recordAndClaimStatement, type ClaimScope } from '../lib/persistence/sql/claim-tasks.sql.js';
 import type { SqlStatement } from '../lib/persistence/sql-statement.js';
+import { DEFAULT_MAX_CLAIM_BATCH } from '../lib/queued-tasks.constants.js';
 import { useTestDatabase } from './support/suite.js';
 
 const QUEUES = ['mail', 'reports', 'billing', 'default'];
@@ -108,7 +109,7 @@ describe('claim plan on a table never analyzed', () => {
   for (const scope of ['queue', 'all'] as const) {
     it(`claims of scope "${scope}" walk ${expectedIndex[scope]} in order, with the generic plan`, async () => {
       await assertNeverAnalyzed();
-      const values = scope === 'queue' ? [['job'], worker, 250, 'reports'] : [['job'], worker, 250];
+      const values = scope === 'queue' ? [['job'], worker, DEFAULT_MAX_CLAIM_BATCH, 'reports'] : [['job'], worker, DEFAULT_MAX_CLAIM_BATCH];
       for (const mode of ['auto', 'force_generic_plan'] as const) {
         await client.query(`SET plan_cache_mode = ${mode}`);
         const plan = await settledPlan(claimTasksStatement(tables, scope), values);
@@ -127,7 +128,7 @@ describe('claim plan on a table never analyzed', () => {
   it('the claim that carries completions plans the same', async () => {
     await client.query(`SET plan_cache_mode = force_generic_plan`);
     const statement = recordAndClaimStatement(tables, 'queue');
-    const plan = await settledPlan(statement, [['job'], worker, 250, [], '{}', tables.channel, [], '{}', 'billing']);
+    const plan = await settledPlan(statement, [['job'], worker, DEFAULT_MAX_CLAIM_BATCH, [], '{}', tables.channel, [], '{}', 'billing']);
     expect(plan).toEqual(expect.arrayContaining(['Index Scan tasks_claim_queue_idx']));
     expect(plan.filter((line) => /^Index Scan tasks_scheduled(_queue)?_idx$/.test(line))).toHaveLength(1);
     // The completions it carries find their rows by id among this worker's

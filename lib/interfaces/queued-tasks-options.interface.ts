@@ -126,7 +126,7 @@ export interface QueuedTasksWorkerOptions {
    * (hundreds of tasks that take microseconds, none of tasks that take
    * seconds), at most this, and holds up to twice the target between claims.
    * 0 claims only for free slots.
-   * @default 250
+   * @default 500
    */
   prefetch?: number;
 }
