@@ -21,6 +21,8 @@ export { createWorkerEntity, type WorkerRecord } from './persistence/entities/wo
 export type {
   QueuedTasksModuleOptions,
   QueuedTasksConnectionOptions,
+  QueuedTasksEmbeddedDatabaseOptions,
+  QueueWorkerOptions,
   QueuedTasksWorkerOptions,
 } from './interfaces/queued-tasks-options.interface.js';
 export type { QueuedTaskOptions, AddTaskOptions, TaskExecutionOptions } from './interfaces/task-options.interface.js';

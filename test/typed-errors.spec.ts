@@ -7,6 +7,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { DataSource } from 'typeorm';
 import {
   InvalidModuleOptionsError,
   InvalidTaskOptionsError,
@@ -195,6 +196,13 @@ describe('typed errors for bad input', () => {
       expect(roleError).toBeInstanceOf(QueueConnectionError);
       expect((roleError as Error).message).toContain('no_such_role@');
       expect((roleError as Error).message).not.toMatch(/postgres:\/\/[^@\s]*:[^@\s]*@/);
+    });
+
+    it("reports the application's own DataSource failing to connect with QueueConnectionError too", async () => {
+      const dataSource = new DataSource({ type: 'postgres', url: withUrl((url) => (url.pathname = '/no_such_database')) });
+      const error = await startTestApp({ dataSource, providers: [Deep], expectBootstrapFailure: true }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(QueueConnectionError);
+      expect((error as QueueConnectionError).target).toContain('/no_such_database');
     });
 
     it('reports a wrong password with QueueConnectionError, and never prints the password', async () => {

@@ -29,8 +29,8 @@ export function resolveConfig(options: QueuedTasksModuleOptions): ResolvedQueued
   if (!options.connection && !options.dataSource) {
     throw new InvalidModuleOptionsError('pass `connection` (for example { url: process.env.DATABASE_URL }) or `dataSource`');
   }
-  if (options.connection !== undefined) validateConnection(options.connection);
   if (options.connection?.embedded !== undefined) validateEmbeddedConnection(options.connection);
+  else if (options.connection !== undefined) validateConnection(options.connection);
   const schema = options.schema ?? DEFAULT_SCHEMA;
   assertSchemaName(schema);
 

@@ -6,12 +6,11 @@ import { describeValue, requireInteger } from './require-integer.js';
  * Refuses connection settings that cannot name a server, before the driver
  * turns them into errors that do not say what was wrong: a URL that does
  * not parse, a scheme other than postgres, and most often `url:
- * process.env.DATABASE_URL` with the variable unset.
+ * process.env.DATABASE_URL` with the variable unset. (`connection.embedded`
+ * is checked by validateEmbeddedConnection.)
  */
 export function validateConnection(connection: QueuedTasksConnectionOptions): void {
   if (connection === null || typeof connection !== 'object') throw new InvalidModuleOptionsError('connection must be an object');
-  // An embedded server (development) is found or started by the module itself.
-  if ((connection as { embedded?: unknown }).embedded !== undefined) return;
   const { url } = connection;
   if (url === undefined || url === null || url === '') {
     // pg falls back to PGHOST & co.: a deployment that sets those names its server.

@@ -4,7 +4,9 @@ import { QUEUED_TASKS_CONFIG, QUEUED_TASKS_DATA_SOURCE } from '../queued-tasks.c
 import type { ResolvedQueuedTasksConfig } from '../config/resolved-config.js';
 import { acquireEmbeddedDatabase, type EmbeddedDatabase } from '../embedded-database/acquire-embedded-database.js';
 import { resolveEmbeddedDatabaseOptions } from '../embedded-database/embedded-database-options.js';
+import { describeConnectionTarget } from '../config/validate-connection.js';
 import { createQueueDataSource } from './create-data-source.js';
+import { translateConnectError } from './translate-connect-error.js';
 import { runQueueMigrations } from './queue-migrator.js';
 
 /**
@@ -57,7 +59,7 @@ export const queueDataSourceProvider: Provider = {
   useFactory: async (config: ResolvedQueuedTasksConfig, closer: QueueDataSourceCloser): Promise<DataSource> => {
     try {
       const dataSource = config.dataSource ?? (await createOwnDataSource(config, closer));
-      if (!dataSource.isInitialized) await dataSource.initialize();
+      if (!dataSource.isInitialized) await initializeAppDataSource(dataSource, config.schema);
       if (config.migrationsRun) await runQueueMigrations(dataSource, config.schema);
       return dataSource;
     } catch (error) {
@@ -76,4 +78,20 @@ async function createOwnDataSource(config: ResolvedQueuedTasksConfig, closer: Qu
   // Where to point psql, and a reminder that this is the development server.
   new Logger('QueuedTasks').log(`On the embedded PostgreSQL of ${options.dataDir} (development only): ${server.url}`);
   return closer.own(await createQueueDataSource({ ...connection, url: server.url }, config.schema));
+}
+
+/** The application's own DataSource, not initialised yet: its connection errors read like ours. */
+async function initializeAppDataSource(dataSource: DataSource, schema: string): Promise<void> {
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    const { url, host, port, username, database } = dataSource.options as {
+      url?: string;
+      host?: string;
+      port?: number;
+      username?: string;
+      database?: string;
+    };
+    throw translateConnectError(error, describeConnectionTarget({ url, host, port, username, database }), schema);
+  }
 }
