@@ -5,6 +5,7 @@ import { QueuedTask, QueuedTasksModule, TaskQueue } from '../lib/index.js';
 import { startTestApp } from './support/test-app.js';
 import { useTestDatabase } from './support/suite.js';
 import { sleep, waitFor } from './support/wait-for.js';
+import { NoStackLogger } from './support/no-stack-logger.js';
 
 @Injectable()
 class Jobs {
@@ -84,7 +85,7 @@ describe('module options', () => {
       providers: [Jobs],
     })
     class AsyncAppModule {}
-    const app = track(await NestFactory.createApplicationContext(AsyncAppModule, { logger: ['error'] }));
+    const app = track(await NestFactory.createApplicationContext(AsyncAppModule, { logger: new NoStackLogger() }));
     const ref = await app.get(TaskQueue).add(Jobs, 'plain', ['async']);
     await ref.result({ timeoutMs: 5_000 });
     const [worker] = await db().query(`SELECT concurrency FROM queued_tasks.workers`);

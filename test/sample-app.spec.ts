@@ -2,13 +2,14 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../sample/app.module.js';
 import { useTestDatabase } from './support/suite.js';
+import { NoStackLogger } from './support/no-stack-logger.js';
 
 describe('sample app', () => {
   const { db, track } = useTestDatabase();
 
   async function startSample(): Promise<string> {
     process.env.DATABASE_URL = db().url;
-    const app = track<INestApplication>(await NestFactory.create(AppModule, { logger: ['error'] }));
+    const app = track<INestApplication>(await NestFactory.create(AppModule, { logger: new NoStackLogger() }));
     await app.listen(0, '127.0.0.1');
     return app.getUrl();
   }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Module, type INestApplicationContext, type LoggerService, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { QueuedTasksModule, type QueuedTasksModuleOptions } from '../../lib/index.js';
+import { NoStackLogger } from './no-stack-logger.js';
 
 /** Options of {@link startTestApp}: module options plus the providers holding handlers. */
 export interface TestAppOptions extends Partial<QueuedTasksModuleOptions> {
@@ -34,7 +35,7 @@ export async function startTestApp(options: TestAppOptions): Promise<INestApplic
   })
   class TestAppModule {}
   return NestFactory.createApplicationContext(TestAppModule, {
-    logger: logger ?? (expectBootstrapFailure ? false : ['error']),
+    logger: logger ?? (expectBootstrapFailure ? false : new NoStackLogger()),
     abortOnError: false,
   });
 }

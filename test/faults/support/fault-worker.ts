@@ -29,6 +29,7 @@ import {
 import { ExecutionRecorder } from './execution-recorder.js';
 import type { ExecutionOutcome } from './execution-log.js';
 import { FAULT_TASKS } from './fault-task-names.js';
+import { NoStackLogger } from '../../support/no-stack-logger.js';
 
 for (const event of ['unhandledRejection', 'uncaughtException'] as const) {
   process.on(event, (error: unknown) => {
@@ -157,7 +158,7 @@ class FaultWorkerModule {}
 
 let app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>;
 try {
-  app = await NestFactory.createApplicationContext(FaultWorkerModule, { logger: ['error', 'warn'], abortOnError: false });
+  app = await NestFactory.createApplicationContext(FaultWorkerModule, { logger: new NoStackLogger(['error', 'warn']), abortOnError: false });
 } catch (error) {
   process.send?.({ error: (error as Error).message });
   await recorder.end().catch(() => undefined);
