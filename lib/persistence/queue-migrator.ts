@@ -1,6 +1,7 @@
 import type { DataSource, MigrationInterface } from 'typeorm';
 import { queuedTasksMigrations } from '../../migrations/index.js';
 import { quoteIdentifier } from './quote-identifier.js';
+import { QueueDatabaseError } from '../errors/queue-database.error.js';
 import { translateDatabaseError } from './translate-database-error.js';
 
 /**
@@ -39,8 +40,20 @@ export async function runQueueMigrations(dataSource: DataSource, schema: string)
     return applied;
   } catch (error) {
     if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction().catch(() => undefined);
-    throw translateDatabaseError(error, schema);
+    throw migrationError(error, schema);
   } finally {
     await queryRunner.release();
   }
+}
+
+/**
+ * What a failed migration throws: ours for a missing schema or an outage,
+ * and a refusal (most often a role without the CREATE privilege) named as
+ * the migration's, not as a raw driver error.
+ */
+function migrationError(error: unknown, schema: string): unknown {
+  const translated = translateDatabaseError(error, schema);
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  if (translated !== error || typeof code !== 'string') return translated;
+  return new QueueDatabaseError(`applying the queue's migrations to schema "${schema}" failed: ${(error as Error).message}`, code, { cause: error });
 }
