@@ -125,6 +125,7 @@ export class ClaimLanes {
         const started = performance.now();
         ({ rows, promoted } = await this.store.claim(workerId, this.scope.names(), limit, this.scope.queue, records));
         this.prefetch.recordClaim(performance.now() - started);
+        this.prefetch.recordClaimFill(limit, rows.length);
         this.recorder.carried(records);
       } catch (error) {
         this.recorder.requeue(records, error);

@@ -15,10 +15,18 @@ const ROUND_TRIPS_COVERED = 2;
  *
  * It starts from the pessimistic side (no buffer until a task has been
  * measured) and adapts after the first measurements.
+ *
+ * The bound is halved while claims come back with fewer rows than they asked
+ * for: the queue has no backlog, and a larger target would only start a
+ * second claim statement beside the first (rows asked for count as held), so
+ * a trickle of tasks would cost two statements where one does. With a
+ * backlog (the last claim came back full) the whole bound applies, and two
+ * claims in flight keep a fast drain fed.
  */
 export class PrefetchSizer {
   private claimMs = 1;
   private taskMs = Number.POSITIVE_INFINITY;
+  private backlog = false;
 
   constructor(
     private readonly concurrency: number,
@@ -27,6 +35,11 @@ export class PrefetchSizer {
 
   recordClaim(ms: number): void {
     this.claimMs += ALPHA * (ms - this.claimMs);
+  }
+
+  /** A claim asked for `asked` rows and got `got`: a full one means a backlog. */
+  recordClaimFill(asked: number, got: number): void {
+    this.backlog = got >= asked;
   }
 
   recordTask(ms: number): void {
@@ -40,6 +53,6 @@ export class PrefetchSizer {
     // The worker holds up to twice this (it claims when down to it). Rounded
     // down, so tasks much slower than a claim get no buffer at all.
     const wanted = Math.floor((this.concurrency * ROUND_TRIPS_COVERED * this.claimMs) / Math.max(this.taskMs, 0.001));
-    return Math.min(this.maxPrefetch, wanted);
+    return Math.min(this.backlog ? this.maxPrefetch : Math.ceil(this.maxPrefetch / 2), wanted);
   }
 }
