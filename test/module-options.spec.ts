@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { QueuedTask, QueuedTasksModule, TaskQueue } from '../lib/index.js';
+import { QueuedTask, QueuedTasksModule, TaskQueue, WorkerStatus } from '../lib/index.js';
 import { startTestApp } from './support/test-app.js';
 import { useTestDatabase } from './support/suite.js';
 import { sleep, waitFor } from './support/wait-for.js';
@@ -60,6 +60,16 @@ describe('module options', () => {
     const other = track(await startTestApp({ url: db().url, providers: [Jobs], worker: { queues: ['default'] } }));
     await waitFor(async () => (await plain.status()) === 'completed', 5_000, 'default-queue worker');
     expect(other.get(Jobs).ran).toContain('not served');
+  });
+
+  it('shows its worker through WorkerStatus, read-only: running while it claims, queues it serves, not after close', async () => {
+    const app = track(await startTestApp({ url: db().url, providers: [Jobs], worker: { queues: { urgent: { concurrency: 3 } } } }));
+    const status = app.get(WorkerStatus);
+    expect(status.snapshot()).toEqual({ running: true, activeCount: 0, id: expect.any(String), queues: ['urgent'], concurrency: 3 });
+    await app.close();
+    expect(status.snapshot()).toMatchObject({ running: false, activeCount: 0 });
+    const webNode = track(await startTestApp({ url: db().url, providers: [Jobs], worker: { enabled: false } }));
+    expect(webNode.get(WorkerStatus).snapshot()).toEqual({ running: false, activeCount: 0, id: null, queues: null, concurrency: 10 });
   });
 
   it('takes its options from forRootAsync with injected providers', async () => {
