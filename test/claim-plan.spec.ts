@@ -125,6 +125,19 @@ describe('claim plan on a table never analyzed', () => {
     });
   }
 
+  it('the claim without promotion walks the same index, with the generic plan', async () => {
+    await client.query(`SET plan_cache_mode = force_generic_plan`);
+    for (const scope of ['queue', 'all'] as const) {
+      const values = scope === 'queue' ? [['job'], worker, DEFAULT_MAX_CLAIM_BATCH, 'reports'] : [['job'], worker, DEFAULT_MAX_CLAIM_BATCH];
+      const plan = await settledPlan(claimTasksStatement(tables, scope, false), values);
+      expect(plan).toEqual(expect.arrayContaining([`Index Scan ${expectedIndex[scope]}`]));
+      expect(plan.filter((line) => /tasks_scheduled/.test(line))).toEqual([]);
+      expect(offending(plan)).toEqual([]);
+    }
+    await client.query(`RESET plan_cache_mode`);
+    await assertNeverAnalyzed();
+  });
+
   it('the claim that carries completions plans the same', async () => {
     await client.query(`SET plan_cache_mode = force_generic_plan`);
     const statement = recordAndClaimStatement(tables, 'queue');

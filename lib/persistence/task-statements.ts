@@ -21,6 +21,10 @@ export type TaskStatements = Record<
   | 'claimQueue'
   | 'recordAndClaimAll'
   | 'recordAndClaimQueue'
+  | 'claimAllNoPromote'
+  | 'claimQueueNoPromote'
+  | 'recordAndClaimAllNoPromote'
+  | 'recordAndClaimQueueNoPromote'
   | 'promoteDue'
   | 'backoff'
   | 'record'
@@ -49,6 +53,10 @@ export function taskStatements(t: QueueTables): TaskStatements {
     claimQueue: claimTasksStatement(t, 'queue'),
     recordAndClaimAll: recordAndClaimStatement(t, 'all'),
     recordAndClaimQueue: recordAndClaimStatement(t, 'queue'),
+    claimAllNoPromote: claimTasksStatement(t, 'all', false),
+    claimQueueNoPromote: claimTasksStatement(t, 'queue', false),
+    recordAndClaimAllNoPromote: recordAndClaimStatement(t, 'all', false),
+    recordAndClaimQueueNoPromote: recordAndClaimStatement(t, 'queue', false),
     promoteDue: promoteDueStatement(t),
     backoff: getBackoffStatement(t),
     record: recordAttemptsStatement(t),

@@ -44,9 +44,9 @@ export class TaskStore {
 
   /**
    * Claims up to `limit` due tasks of `queue` (null: every queue) for worker
-   * incarnation `workerId`, and promotes that scope's due scheduled tasks;
-   * with `records` (of the same incarnation), records those completions and
-   * starts in the same statement.
+   * incarnation `workerId`, and, with `promote`, promotes that scope's due
+   * scheduled tasks; with `records` (of the same incarnation), records those
+   * completions and starts in the same statement.
    */
   async claim(
     workerId: string,
@@ -54,29 +54,24 @@ export class TaskStore {
     limit: number,
     queue: string | null,
     records: AttemptRecords = { completed: [], started: [] },
+    promote = true,
   ): Promise<ClaimResult> {
     type Row = ClaimedTaskRow & { promoted: string };
-    let rows: Row[];
-    if (records.completed.length > 0 || records.started.length > 0) {
+    const recording = records.completed.length > 0 || records.started.length > 0;
+    const statement = this.statements[claimStatementKey(queue === null ? 'All' : 'Queue', recording, promote)];
+    let values: unknown[] = [names, workerId, limit];
+    if (recording) {
       const now = performance.now();
-      const values: unknown[] = [
-        names,
-        workerId,
-        limit,
+      values = [
+        ...values,
         records.completed.map((a) => a.id),
         outcomesOf(records.completed, now),
         this.channel,
         records.started.map((a) => a.id),
         markersOf(records.started, now),
       ];
-      rows = queue === null
-        ? await this.db.query<Row>(this.statements.recordAndClaimAll, values, undefined, true)
-        : await this.db.query<Row>(this.statements.recordAndClaimQueue, [...values, queue], undefined, true);
-    } else {
-      rows = queue === null
-        ? await this.db.query<Row>(this.statements.claimAll, [names, workerId, limit], undefined, true)
-        : await this.db.query<Row>(this.statements.claimQueue, [names, workerId, limit, queue], undefined, true);
     }
+    const rows = await this.db.query<Row>(statement, queue === null ? values : [...values, queue], undefined, true);
     const promoted = Number(rows[0]?.promoted ?? 0);
     return { rows: rows.filter((row) => row.id !== null), promoted };
   }
@@ -218,4 +213,9 @@ export class TaskStore {
   async notify(payload: string): Promise<void> {
     await this.db.query(this.statements.notify, [this.channel, payload]);
   }
+}
+
+/** Which of the eight claim statements: scope, carrying records or not, promoting or not. */
+function claimStatementKey(scope: 'All' | 'Queue', recording: boolean, promote: boolean): keyof TaskStatements {
+  return `${recording ? 'recordAndClaim' : 'claim'}${scope}${promote ? '' : 'NoPromote'}` as keyof TaskStatements;
 }

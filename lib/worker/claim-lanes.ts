@@ -123,12 +123,14 @@ export class ClaimLanes {
       this.rowsInFlight += limit;
       try {
         const started = performance.now();
-        ({ rows, promoted } = await this.store.claim(workerId, this.scope.names(), limit, this.scope.queue, records));
+        const promote = this.timer.mayHaveDue();
+        ({ rows, promoted } = await this.store.claim(workerId, this.scope.names(), limit, this.scope.queue, records, promote));
         this.prefetch.recordClaim(performance.now() - started);
         this.prefetch.recordClaimFill(limit, rows.length);
         this.recorder.carried(records);
       } catch (error) {
         this.recorder.requeue(records, error);
+        this.timer.forget();
         this.reportError(error as Error);
         this.host.failed();
         // A statement refused for the records it carried: they are written on

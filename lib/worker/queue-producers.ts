@@ -32,8 +32,16 @@ export class QueueProducers {
     return this.all.reduce((sum, producer) => sum + producer.lanes.inFlight, 0);
   }
 
+  /**
+   * Wakes every producer, at start, at each poll, after the LISTEN connection
+   * comes back and when the lease is live again: moments when run times may
+   * have gone unheard, so their next claims promote due scheduled tasks.
+   */
   wakeAll(): void {
-    for (const producer of this.all) producer.wake();
+    for (const producer of this.all) {
+      producer.timer.forget();
+      producer.wake();
+    }
   }
 
   /** Each producer claims if it should. */

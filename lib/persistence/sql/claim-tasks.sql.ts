@@ -91,6 +91,14 @@ function promotedWakeup(t: QueueTables, queue: string | null): string {
     )`;
 }
 
+/**
+ * The claim without promotion (`promote` false) is for a producer that knows
+ * no scheduled task of its scope is due (see NextRunTimer): the promotion
+ * probe and its NOTIFY are half the cost of a one-row claim. It returns the
+ * same shape, with `promoted` 0.
+ */
+const NONE_PROMOTED = '0::bigint AS promoted';
+
 /** The promoted count; reading `woken` here is what makes its NOTIFY run. */
 const PROMOTED_COUNT = 'SELECT count(*) AS promoted, (SELECT count(*) FROM woken) AS woken FROM promoted';
 
@@ -105,8 +113,15 @@ const PROMOTED_COUNT = 'SELECT count(*) AS promoted, (SELECT count(*) FROM woken
  * workers never steal each other's tasks; `SKIP LOCKED` lets concurrent
  * workers take disjoint rows without waiting on each other.
  */
-export function claimTasksStatement(t: QueueTables, scope: ClaimScope): SqlStatement {
+export function claimTasksStatement(t: QueueTables, scope: ClaimScope, promote = true): SqlStatement {
   const queue = queueParam(scope, 4);
+  if (!promote) {
+    return prepared(`
+    WITH claimed AS (
+      ${claimUpdate(t, queue)}
+    )
+    SELECT claimed.*, ${NONE_PROMOTED} FROM (SELECT 1) p LEFT JOIN claimed ON true`);
+  }
   return prepared(`
     WITH promoted AS (
       ${promoteDueUpdate(t, queue, String(CLAIM_PROMOTE_BATCH))}
@@ -125,8 +140,22 @@ export function claimTasksStatement(t: QueueTables, scope: ClaimScope): SqlState
  * data-modifying CTEs always run; the notification CTE is made to run by
  * being the outer side of the final join.
  */
-export function recordAndClaimStatement(t: QueueTables, scope: ClaimScope): SqlStatement {
+export function recordAndClaimStatement(t: QueueTables, scope: ClaimScope, promote = true): SqlStatement {
   const queue = queueParam(scope, 9);
+  if (!promote) {
+    return prepared(`
+    WITH finished AS (
+      ${completeUpdate(t, '$4', '$5', '$2')}
+    ), marked AS (
+      ${markStartedUpdate(t.tasks, '$7', '$8', '$2')}
+    ), notified AS (
+      ${notifyFinishedSql('$6')}
+    ), claimed AS (
+      ${claimUpdate(t, queue)}
+    )
+    SELECT claimed.*, ${NONE_PROMOTED}
+    FROM notified CROSS JOIN (SELECT 1) p LEFT JOIN claimed ON true`);
+  }
   return prepared(`
     WITH finished AS (
       ${completeUpdate(t, '$4', '$5', '$2')}
