@@ -94,6 +94,9 @@ describe('what the queue logs', () => {
     await expect(flaky.result({ timeoutMs: 10_000 })).rejects.toThrow('broken on attempt 2');
     await expect(slow.result({ timeoutMs: 10_000 })).rejects.toThrow('timeout');
 
+    // The result's waiter hears of the failure when it commits; the worker logs it right after.
+    const loggedFinal = (id: string) => logger.ours('error').some((entry) => entry.message.startsWith(`Task ${id} `));
+    await waitFor(async () => loggedFinal(flaky.id) && loggedFinal(slow.id), 5_000, 'both final failures logged');
     const warnings = logger.ours('warn').map((entry) => entry.message);
     expect(warnings).toEqual(
       expect.arrayContaining([
