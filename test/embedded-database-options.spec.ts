@@ -106,7 +106,9 @@ describe('connection.embedded: options (no server started)', () => {
       const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
       try {
         writeFileSync(lock, String(holder.pid));
-        await expect(acquireFileLock(lock, 300)).rejects.toThrow(`still held by process ${holder.pid}`);
+        const refusal = acquireFileLock(lock, 300);
+        await expect(refusal).rejects.toThrow(`still held by process ${holder.pid}`);
+        await expect(refusal).rejects.toThrow(EmbeddedDatabaseError);
         // Giving up leaves the holder's lock alone.
         expect(readFileSync(lock, 'utf8')).toBe(String(holder.pid));
       } finally {

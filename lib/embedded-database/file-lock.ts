@@ -1,4 +1,5 @@
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { EmbeddedDatabaseError } from '../errors/embedded-database.error.js';
 import { isProcessAlive } from './process-alive.js';
 
 /** A holder that wrote no pid within this time died between creating the file and writing it. */
@@ -14,7 +15,7 @@ const RETRY_MS = 50;
  * the next start.
  *
  * @returns releases the lock (only if it is still this process's).
- * @throws Error past `timeoutMs`, naming the holder.
+ * @throws EmbeddedDatabaseError past `timeoutMs`, naming the holder.
  */
 export async function acquireFileLock(path: string, timeoutMs: number): Promise<() => void> {
   const deadline = Date.now() + timeoutMs;
@@ -27,7 +28,7 @@ export async function acquireFileLock(path: string, timeoutMs: number): Promise<
     }
     if (breakIfStale(path)) continue;
     if (Date.now() > deadline) {
-      throw new Error(`the lock ${path} is still held by process ${readHolder(path)?.pid ?? '?'} after ${timeoutMs} ms`);
+      throw new EmbeddedDatabaseError(`The lock ${path} is still held by process ${readHolder(path)?.pid ?? '?'} after ${timeoutMs} ms`);
     }
     await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
   }

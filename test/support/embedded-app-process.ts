@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { childLifecycle } from './child-lifecycle.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const script = join(root, 'build-test', 'test', 'fixtures', 'embedded-app-process.js');
@@ -39,10 +40,10 @@ export async function bootEmbeddedAppProcess(options: EmbeddedAppProcessOptions)
   if (options.port) env.QT_EMBEDDED_PORT = String(options.port);
   delete env.DATABASE_URL;
   const child = fork(script, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const lifecycle = childLifecycle(child);
   const first = await nextMessage<{ ready?: { port: number }; failed?: { name: string; message: string } }>(child, 'boot');
   if (first.failed) {
-    await exited;
+    await lifecycle.exited;
     return { failed: first.failed };
   }
   return {
@@ -54,14 +55,8 @@ export async function bootEmbeddedAppProcess(options: EmbeddedAppProcessOptions)
         child.send({ run: labels });
         return (await answer).ran;
       },
-      stop: async () => {
-        if (child.exitCode === null && child.signalCode === null) child.send({ stop: true });
-        await exited;
-      },
-      kill: async (signal) => {
-        child.kill(signal);
-        await exited;
-      },
+      stop: lifecycle.stop,
+      kill: lifecycle.kill,
     },
   };
 }

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { childLifecycle } from './child-lifecycle.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const script = join(root, 'build-test', 'test', 'fixtures', 'worker-process.js');
@@ -24,7 +25,7 @@ export async function startWorkerProcess(env: { url: string; concurrency?: numbe
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const lifecycle = childLifecycle(child);
   await new Promise<void>((resolve, reject) => {
     child.once('message', () => resolve());
     child.once('exit', (code) => reject(new Error(`worker process exited with ${code} before it was ready`)));
@@ -32,13 +33,7 @@ export async function startWorkerProcess(env: { url: string; concurrency?: numbe
   return {
     pid: child.pid!,
     child,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.send({ stop: true });
-      await exited;
-    },
-    kill: async (signal) => {
-      child.kill(signal);
-      await exited;
-    },
+    stop: lifecycle.stop,
+    kill: lifecycle.kill,
   };
 }

@@ -91,16 +91,26 @@ function promotedWakeup(t: QueueTables, queue: string | null): string {
     )`;
 }
 
-/**
- * The claim without promotion (`promote` false) is for a producer that knows
- * no scheduled task of its scope is due (see NextRunTimer): the promotion
- * probe and its NOTIFY are half the cost of a one-row claim. It returns the
- * same shape, with `promoted` 0.
- */
-const NONE_PROMOTED = '0::bigint AS promoted';
-
 /** The promoted count; reading `woken` here is what makes its NOTIFY run. */
 const PROMOTED_COUNT = 'SELECT count(*) AS promoted, (SELECT count(*) FROM woken) AS woken FROM promoted';
+
+/**
+ * The promotion a claim carries: its CTEs (ending with a comma, to go before
+ * `claimed`) and the one-row source `p` of the `promoted` column. Without
+ * promotion (`promote` false: the producer knows no scheduled task of its
+ * scope can be due, see NextRunTimer) there are no CTEs and `promoted` is 0:
+ * the probe and its NOTIFY are half the cost of a one-row claim. The
+ * statement returns the same shape either way.
+ */
+function promotionParts(t: QueueTables, queue: string | null, promote: boolean): { ctes: string; count: string } {
+  if (!promote) return { ctes: '', count: '(SELECT 0::bigint AS promoted) p' };
+  return {
+    ctes: `promoted AS (
+      ${promoteDueUpdate(t, queue, String(CLAIM_PROMOTE_BATCH))}
+    ), ${promotedWakeup(t, queue)}, `,
+    count: `(${PROMOTED_COUNT}) p`,
+  };
+}
 
 /**
  * Claims up to $3 due tasks for worker $2 ($4: the queue, in queue scope), and promotes the scope's due
@@ -115,20 +125,12 @@ const PROMOTED_COUNT = 'SELECT count(*) AS promoted, (SELECT count(*) FROM woken
  */
 export function claimTasksStatement(t: QueueTables, scope: ClaimScope, promote = true): SqlStatement {
   const queue = queueParam(scope, 4);
-  if (!promote) {
-    return prepared(`
-    WITH claimed AS (
-      ${claimUpdate(t, queue)}
-    )
-    SELECT claimed.*, ${NONE_PROMOTED} FROM (SELECT 1) p LEFT JOIN claimed ON true`);
-  }
+  const promotion = promotionParts(t, queue, promote);
   return prepared(`
-    WITH promoted AS (
-      ${promoteDueUpdate(t, queue, String(CLAIM_PROMOTE_BATCH))}
-    ), ${promotedWakeup(t, queue)}, claimed AS (
+    WITH ${promotion.ctes}claimed AS (
       ${claimUpdate(t, queue)}
     )
-    SELECT claimed.*, p.promoted FROM (${PROMOTED_COUNT}) p LEFT JOIN claimed ON true`);
+    SELECT claimed.*, p.promoted FROM ${promotion.count} LEFT JOIN claimed ON true`);
 }
 
 /**
@@ -142,20 +144,7 @@ export function claimTasksStatement(t: QueueTables, scope: ClaimScope, promote =
  */
 export function recordAndClaimStatement(t: QueueTables, scope: ClaimScope, promote = true): SqlStatement {
   const queue = queueParam(scope, 9);
-  if (!promote) {
-    return prepared(`
-    WITH finished AS (
-      ${completeUpdate(t, '$4', '$5', '$2')}
-    ), marked AS (
-      ${markStartedUpdate(t.tasks, '$7', '$8', '$2')}
-    ), notified AS (
-      ${notifyFinishedSql('$6')}
-    ), claimed AS (
-      ${claimUpdate(t, queue)}
-    )
-    SELECT claimed.*, ${NONE_PROMOTED}
-    FROM notified CROSS JOIN (SELECT 1) p LEFT JOIN claimed ON true`);
-  }
+  const promotion = promotionParts(t, queue, promote);
   return prepared(`
     WITH finished AS (
       ${completeUpdate(t, '$4', '$5', '$2')}
@@ -163,11 +152,9 @@ export function recordAndClaimStatement(t: QueueTables, scope: ClaimScope, promo
       ${markStartedUpdate(t.tasks, '$7', '$8', '$2')}
     ), notified AS (
       ${notifyFinishedSql('$6')}
-    ), promoted AS (
-      ${promoteDueUpdate(t, queue, String(CLAIM_PROMOTE_BATCH))}
-    ), ${promotedWakeup(t, queue)}, claimed AS (
+    ), ${promotion.ctes}claimed AS (
       ${claimUpdate(t, queue)}
     )
     SELECT claimed.*, p.promoted
-    FROM notified CROSS JOIN (${PROMOTED_COUNT}) p LEFT JOIN claimed ON true`);
+    FROM notified CROSS JOIN ${promotion.count} LEFT JOIN claimed ON true`);
 }
