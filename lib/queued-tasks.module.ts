@@ -10,6 +10,7 @@ import { TaskRegistry } from './discovery/task-registry.js';
 import type { QueuedTasksModuleOptions } from './interfaces/queued-tasks-options.interface.js';
 import { NotificationListener } from './notifications/notification-listener.js';
 import { WakeupNotifier } from './notifications/wakeup-notifier.js';
+import { EnqueueBatcher } from './queue/enqueue-batcher.js';
 import { QueueDataSourceCloser, queueDataSourceProvider } from './persistence/queue-data-source.provider.js';
 import { QueueDatabase } from './persistence/queue-database.js';
 import { TaskStore } from './persistence/task-store.js';
@@ -51,6 +52,7 @@ import { WorkerStatus } from './worker/worker-status.js';
     TaskExplorer,
     NotificationListener,
     WakeupNotifier,
+    EnqueueBatcher,
     TaskResultWaiter,
     TaskQueue,
     TaskWorker,

@@ -23,6 +23,7 @@ import {
   TaskSerializationError,
 } from '../lib/index.js';
 import { startTestApp } from './support/test-app.js';
+import { installRefuseArgsTrigger } from './support/refuse-poison-trigger.js';
 import { useTestDatabase } from './support/suite.js';
 
 /** An array nested `depth` levels deep, built without recursion. */
@@ -114,14 +115,7 @@ describe('typed errors for bad input', () => {
 
     it('turns a value the database refuses into TaskSerializationError, and any other refusal into QueueDatabaseError', async () => {
       const tasks = await producer();
-      await db().query(`
-        CREATE FUNCTION public.refuse_args() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          IF NEW.args = '["refuse-as-value"]'::jsonb THEN RAISE EXCEPTION 'value refused' USING ERRCODE = '22023'; END IF;
-          IF NEW.args = '["refuse-otherwise"]'::jsonb THEN RAISE EXCEPTION 'refused otherwise' USING ERRCODE = 'XX000'; END IF;
-          RETURN NEW;
-        END $$`);
-      await db().query(`CREATE TRIGGER refuse_args BEFORE INSERT ON queued_tasks.tasks FOR EACH ROW EXECUTE FUNCTION public.refuse_args()`);
+      const removeTrigger = await installRefuseArgsTrigger(db());
       try {
         const asValue = await tasks.add(Deep, 'echo', ['refuse-as-value']).catch((e: unknown) => e);
         expect(asValue).toBeInstanceOf(TaskSerializationError);
@@ -132,7 +126,7 @@ describe('typed errors for bad input', () => {
         expect(otherwise).toBeInstanceOf(QueueDatabaseError);
         expect((otherwise as QueueDatabaseError).code).toBe('XX000');
       } finally {
-        await db().query(`DROP TRIGGER refuse_args ON queued_tasks.tasks`);
+        await removeTrigger();
       }
     });
   });

@@ -3,7 +3,7 @@ import type { SqlStatement } from './sql-statement.js';
 import { claimTasksStatement, recordAndClaimStatement } from './sql/claim-tasks.sql.js';
 import { recordAttemptsStatement } from './sql/complete-tasks.sql.js';
 import { failTaskStatement } from './sql/fail-task.sql.js';
-import { insertTaskNotifyingStatement, insertTaskStatement, insertTasksStatement } from './sql/insert-tasks.sql.js';
+import { insertTaskNotifyingStatement, insertTaskStatement, insertTasksNotifyingStatement, insertTasksStatement } from './sql/insert-tasks.sql.js';
 import { notifyWakeupStatement } from './sql/notify-wakeup.sql.js';
 import { promoteDueStatement } from './sql/promote-due.sql.js';
 import { getBackoffStatement, getTaskOutcomesStatement, getTaskStatement, nextRunAtStatement } from './sql/read-tasks.sql.js';
@@ -17,6 +17,7 @@ export type TaskStatements = Record<
   | 'insertTask'
   | 'insertTaskNotifying'
   | 'insertTasks'
+  | 'insertTasksNotifying'
   | 'claimAll'
   | 'claimQueue'
   | 'recordAndClaimAll'
@@ -49,6 +50,7 @@ export function taskStatements(t: QueueTables): TaskStatements {
     insertTask: insertTaskStatement(t),
     insertTaskNotifying: insertTaskNotifyingStatement(t),
     insertTasks: insertTasksStatement(t),
+    insertTasksNotifying: insertTasksNotifyingStatement(t),
     claimAll: claimTasksStatement(t, 'all'),
     claimQueue: claimTasksStatement(t, 'queue'),
     recordAndClaimAll: recordAndClaimStatement(t, 'all'),

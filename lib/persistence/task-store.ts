@@ -38,8 +38,10 @@ export class TaskStore {
     return row!;
   }
 
-  insertTasks(tasks: readonly NewTaskRow[]): Promise<{ id: string; run_at: Date }[]> {
-    return this.db.query(this.statements.insertTasks, insertTasksValues(tasks));
+  /** Many tasks in one statement; with `wakeupPayload`, its own transaction also sends that wake-up. */
+  insertTasks(tasks: readonly NewTaskRow[], wakeupPayload?: string): Promise<{ id: string; run_at: Date }[]> {
+    if (wakeupPayload === undefined) return this.db.query(this.statements.insertTasks, insertTasksValues(tasks));
+    return this.db.query(this.statements.insertTasksNotifying, [...insertTasksValues(tasks), this.channel, wakeupPayload]);
   }
 
   /**

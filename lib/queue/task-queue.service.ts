@@ -18,6 +18,7 @@ import type {
 import { WakeupNotifier } from '../notifications/wakeup-notifier.js';
 import type { NewTaskRow } from '../persistence/sql/insert-tasks.sql.js';
 import { TaskStore } from '../persistence/task-store.js';
+import { EnqueueBatcher } from './enqueue-batcher.js';
 import { argsToJson } from './json-value.js';
 import { withPublicErrors } from './public-error.js';
 import { resolveTaskOptions } from './resolve-task-options.js';
@@ -49,7 +50,9 @@ function storedBackoff(backoff: BackoffOptions): string | null {
  * processes that run no workers.
  *
  * Every `add` writes the task to PostgreSQL before it resolves: a task that
- * `add` returned a ref for survives any crash from then on.
+ * `add` returned a ref for survives any crash from then on. Concurrent `add`
+ * calls of one process share statements and commits (see EnqueueBatcher);
+ * each still resolves or rejects on its own.
  */
 @Injectable()
 export class TaskQueue {
@@ -57,6 +60,7 @@ export class TaskQueue {
     private readonly registry: TaskRegistry,
     private readonly store: TaskStore,
     private readonly notifier: WakeupNotifier,
+    private readonly batcher: EnqueueBatcher,
     private readonly waiter: TaskResultWaiter,
     @Inject(QUEUED_TASKS_CONFIG) private readonly config: ResolvedQueuedTasksConfig,
   ) {}
@@ -97,16 +101,7 @@ export class TaskQueue {
             options: params[3] as AddTaskOptions | undefined,
           };
     const { definition, row } = this.prepare(request);
-    const carries = this.notifier.tryCarry(row.queue, row.runAt !== null || row.delayMs > 0);
-    let inserted: { id: string; run_at: Date };
-    try {
-      inserted = await withPublicErrors(() => this.store.insertTask(row, carries), 'args');
-    } catch (error) {
-      if (carries) this.notifier.carried(false);
-      throw error;
-    }
-    if (carries) this.notifier.carried(true);
-    if (!carries) this.notifier.wake(row.queue, inserted.run_at.getTime());
+    const inserted = await this.batcher.insert(row);
     return new TaskRef(inserted.id, definition.name, this.store, this.waiter);
   }
 

@@ -155,7 +155,11 @@ export class ClaimLanes {
         this.drained = false;
       } else if (rows.length < limit && generation === this.wakeGeneration) {
         this.drained = true;
-        void this.timer.armFromDatabase(() => this.host.accepting());
+        // While the timer knows when the next scheduled task is due (and is
+        // armed for it), asking again would cost a statement per drain for
+        // nothing: an idle worker woken per task would run three statements
+        // for each instead of two.
+        if (this.timer.mayHaveDue()) void this.timer.armFromDatabase(() => this.host.accepting());
       }
     }
   }

@@ -74,7 +74,25 @@ export function insertTaskValues(task: NewTaskRow): unknown[] {
  */
 export function insertTasksStatement(t: QueueTables): SqlStatement {
   return prepared(`
-    WITH input AS (
+    WITH ${insertTasksCtes(t)}
+    SELECT id, run_at FROM inserted ORDER BY id`);
+}
+
+/**
+ * The same insert carrying one wake-up NOTIFY ($10 = channel, $11 = payload)
+ * in its own commit, for coalesced single enqueues of one queue (see
+ * EnqueueBatcher and WakeupNotifier). The `notified` CTE is read by the
+ * final SELECT, so it runs exactly once whatever the number of rows.
+ */
+export function insertTasksNotifyingStatement(t: QueueTables): SqlStatement {
+  return prepared(`
+    WITH ${insertTasksCtes(t)},
+    notified AS (SELECT pg_notify($10, $11) AS sent)
+    SELECT inserted.id, inserted.run_at FROM inserted CROSS JOIN notified ORDER BY inserted.id`);
+}
+
+function insertTasksCtes(t: QueueTables): string {
+  return `input AS (
       SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::integer[], $5::timestamptz[], $6::integer[], $7::integer[], $8::jsonb[], $9::integer[])
         WITH ORDINALITY AS i(name, queue, args, priority, run_at, delay_ms, max_attempts, backoff, timeout_ms, ord)
     ), inserted AS (
@@ -83,8 +101,7 @@ export function insertTasksStatement(t: QueueTables): SqlStatement {
       FROM input CROSS JOIN LATERAL (SELECT ${runAtSql('input.run_at', 'input.delay_ms')} AS run_at) r
       ORDER BY ord
       RETURNING id, run_at
-    )
-    SELECT id, run_at FROM inserted ORDER BY id`);
+    )`;
 }
 
 export function insertTasksValues(tasks: readonly NewTaskRow[]): unknown[] {
