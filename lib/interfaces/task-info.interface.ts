@@ -3,17 +3,25 @@
  * `lib/persistence/sql/`, each guarded by the state it leaves:
  *
  * ```
+ * blocked ──last parent done──▶ scheduled / pending     (a parent failed or was cancelled: failed / cancelled / released, per onParentFailure)
  * scheduled ──due (promoted)──▶ pending ──claim──▶ running ──complete──▶ completed
  *     ▲                           ▲                   │ ──fail (no attempts left / NonRetryableError)──▶ failed
- *     └──retry after a backoff────┼───────────────────┤
+ *     └──retry after a backoff────┼───────────────────┤ ──cancel requested, then the handler settles──▶ cancelled
  *                                 └──rescue/release/retry at once──┘
+ * scheduled / pending / blocked ──cancel──▶ cancelled
  * ```
  * A task added with a delay (or a `runAt` in the future) starts `scheduled`;
- * one due at once starts `pending`. `cancelled` is reserved for
- * cancellation (a later release); more states (such as `blocked` for tasks
- * waiting on parents) may be added.
+ * one due at once starts `pending`; one with parents not finished yet starts
+ * `blocked`.
  */
-export type TaskState = 'scheduled' | 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+export type TaskState = 'scheduled' | 'pending' | 'blocked' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+/**
+ * What a cancel did: `cancelled` (the task was waiting and never runs),
+ * `requested` (it is running; its signal fires and it ends `cancelled` unless
+ * its completion commits first), `finished` (it had already ended).
+ */
+export type CancelOutcome = 'cancelled' | 'requested' | 'finished';
 
 /** States a task never leaves. */
 export const FINISHED_STATES: readonly TaskState[] = ['completed', 'failed', 'cancelled'];

@@ -11,7 +11,13 @@ export interface FinishedNotification {
   ids: string[];
 }
 
-export type QueueNotification = WakeupNotification | FinishedNotification;
+/** A cancel was requested for running tasks: the workers running them abort them. */
+export interface CancelNotification {
+  kind: 'cancel';
+  ids: string[];
+}
+
+export type QueueNotification = WakeupNotification | FinishedNotification | CancelNotification;
 
 /** Parses a payload of our channel; unknown payloads (another version, a person with psql) are ignored. */
 export function parseQueueNotification(payload: string | undefined): QueueNotification | undefined {
@@ -26,6 +32,7 @@ export function parseQueueNotification(payload: string | undefined): QueueNotifi
       };
     }
     if (message.k === 'f' && Array.isArray(message.ids)) return { kind: 'finished', ids: message.ids.map(String) };
+    if (message.k === 'c' && Array.isArray(message.ids)) return { kind: 'cancel', ids: message.ids.map(String) };
   } catch {
     // Not ours.
   }

@@ -6,6 +6,9 @@ export interface QueueTables {
   tasks: string;
   workers: string;
   migrations: string;
+  dependencies: string;
+  /** The function that releases or dooms children of finished parents (migration TaskControl1764201600000). */
+  settleChildren: string;
   /** LISTEN/NOTIFY channel of this schema: wake-ups of workers and finished tasks. */
   channel: string;
 }
@@ -17,6 +20,8 @@ export function queueTables(schema: string): QueueTables {
     tasks: `${s}.tasks`,
     workers: `${s}.workers`,
     migrations: `${s}.migrations`,
+    dependencies: `${s}.task_dependencies`,
+    settleChildren: `${s}.settle_children`,
     channel: `${schema}_events`,
   };
 }

@@ -1,12 +1,13 @@
 import type { QueueTables } from './queue-tables.js';
 import type { SqlStatement } from './sql-statement.js';
+import { cancelTasksStatement } from './sql/cancel-tasks.sql.js';
 import { claimTasksStatement, recordAndClaimStatement } from './sql/claim-tasks.sql.js';
 import { recordAttemptsStatement } from './sql/complete-tasks.sql.js';
 import { failTaskStatement } from './sql/fail-task.sql.js';
 import { insertTaskNotifyingStatement, insertTaskStatement, insertTasksNotifyingStatement, insertTasksStatement } from './sql/insert-tasks.sql.js';
 import { notifyWakeupStatement } from './sql/notify-wakeup.sql.js';
 import { promoteDueStatement } from './sql/promote-due.sql.js';
-import { getBackoffStatement, getTaskOutcomesStatement, getTaskStatement, nextRunAtStatement } from './sql/read-tasks.sql.js';
+import { getBackoffStatement, getTaskOutcomesStatement, getTaskStatement, missingTasksStatement, nextRunAtStatement } from './sql/read-tasks.sql.js';
 import { runningUnderWorkerStatement } from './sql/reconcile.sql.js';
 import { releaseTasksStatement } from './sql/release-tasks.sql.js';
 import { rescueOrphanedTasksStatement } from './sql/rescue-orphaned-tasks.sql.js';
@@ -40,7 +41,9 @@ export type TaskStatements = Record<
   | 'outcomes'
   | 'nextRunAtAll'
   | 'nextRunAtQueue'
-  | 'notify',
+  | 'notify'
+  | 'cancel'
+  | 'missingTasks',
   SqlStatement
 >;
 
@@ -74,5 +77,7 @@ export function taskStatements(t: QueueTables): TaskStatements {
     nextRunAtAll: nextRunAtStatement(t, 'all'),
     nextRunAtQueue: nextRunAtStatement(t, 'queue'),
     notify: notifyWakeupStatement(t),
+    cancel: cancelTasksStatement(t),
+    missingTasks: missingTasksStatement(t),
   };
 }

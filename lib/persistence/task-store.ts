@@ -166,9 +166,14 @@ export class TaskStore {
     );
   }
 
-  /** Renews a worker's lease on the control connection. @returns false when the lease had already ended (the worker must fence). */
-  async renewLease(workerId: string, timeoutMs: number): Promise<boolean> {
-    return (await this.control.query(this.statements.renew, [workerId], timeoutMs)).length > 0;
+  /**
+   * Renews a worker's lease on the control connection. @returns null when the
+   * lease had already ended (the worker must fence), else the worker's running
+   * tasks whose cancel was requested.
+   */
+  async renewLease(workerId: string, timeoutMs: number): Promise<{ cancelRequested: string[] } | null> {
+    const [row] = await this.control.query<{ cancel_requested: string[] }>(this.statements.renew, [workerId], timeoutMs);
+    return row ? { cancelRequested: row.cancel_requested } : null;
   }
 
   async deregisterWorker(workerId: string, timeoutMs?: number): Promise<void> {
@@ -210,6 +215,17 @@ export class TaskStore {
         ? await this.db.query<{ run_at: Date; db_now: Date }>(this.statements.nextRunAtAll, [names])
         : await this.db.query<{ run_at: Date; db_now: Date }>(this.statements.nextRunAtQueue, [names, queue]);
     return row ? row.run_at.getTime() - row.db_now.getTime() : undefined;
+  }
+
+  /** Those of `ids` that name no task. */
+  async missingTasks(ids: readonly string[]): Promise<string[]> {
+    const rows = await this.db.query<{ id: string }>(this.statements.missingTasks, [ids]);
+    return rows.map((row) => row.id);
+  }
+
+  /** Cancels tasks `ids` (see cancel-tasks.sql.ts); outcome null for an id that names no task. */
+  async cancel(ids: readonly string[]): Promise<{ id: string; outcome: 'cancelled' | 'requested' | 'finished' | null }[]> {
+    return this.db.query(this.statements.cancel, [ids, this.channel]);
   }
 
   async notify(payload: string): Promise<void> {

@@ -6,7 +6,7 @@ import { TaskRegistry } from '../discovery/task-registry.js';
 import type { TaskDefinition } from '../discovery/task-definition.js';
 import { TaskNotFoundError } from '../errors/task-not-found.error.js';
 import { TaskSerializationError } from '../errors/task-serialization.error.js';
-import type { TaskInfo } from '../interfaces/task-info.interface.js';
+import type { CancelOutcome, TaskInfo } from '../interfaces/task-info.interface.js';
 import type { AddTaskOptions } from '../interfaces/task-options.interface.js';
 import type {
   MethodArgs,
@@ -129,6 +129,41 @@ export class TaskQueue {
     const row = typeof id === 'string' && TASK_ID.test(id) ? await withPublicErrors(() => this.store.getTask(id)) : undefined;
     if (!row) throw new TaskNotFoundError(id);
     return toTaskInfo<TResult>(row);
+  }
+
+  /**
+   * Cancels a task from any process, whatever its state:
+   * - `'cancelled'`: it was scheduled, pending or blocked; it never runs.
+   * - `'requested'`: it is running; the handler's AbortSignal fires in the
+   *   process that runs it (`signal.reason` is a TaskCancelledError), and the
+   *   task ends `cancelled` unless its completion commits first.
+   * - `'finished'`: it had already ended; nothing changes.
+   *
+   * A cancelled task is never retried; its children follow their
+   * `onParentFailure`, and `result()` rejects with TaskCancelledError.
+   *
+   * @throws TaskNotFoundError when no task has this id
+   */
+  async cancel(id: string): Promise<CancelOutcome> {
+    const [outcome] = await this.cancelMany([id]);
+    return outcome!.outcome;
+  }
+
+  /**
+   * Cancels many tasks in one statement (see {@link cancel}).
+   * @returns one outcome per id, in the order given
+   * @throws TaskNotFoundError naming the first id that names no task (nothing is cancelled)
+   */
+  async cancelMany(ids: readonly string[]): Promise<{ id: string; outcome: CancelOutcome }[]> {
+    if (!Array.isArray(ids)) throw new TaskSerializationError('ids', 'cancelMany takes an array of task ids');
+    const unknown = ids.find((id) => typeof id !== 'string' || !TASK_ID.test(id));
+    if (unknown !== undefined) throw new TaskNotFoundError(String(unknown));
+    if (ids.length === 0) return [];
+    const missing = await withPublicErrors(() => this.store.missingTasks(ids));
+    if (missing.length > 0) throw new TaskNotFoundError(missing[0]!);
+    const rows = await withPublicErrors(() => this.store.cancel(ids));
+    // A task deleted between the two statements is reported as finished: it is gone, nothing runs.
+    return rows.map((row) => ({ id: row.id, outcome: row.outcome ?? 'finished' }));
   }
 
   /** A ref for a task id obtained earlier (from a URL, a log, another process). @throws TaskNotFoundError */

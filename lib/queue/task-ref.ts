@@ -3,7 +3,7 @@ import { InvalidTaskOptionsError } from '../errors/invalid-task-options.error.js
 import { TaskCancelledError } from '../errors/task-cancelled.error.js';
 import { TaskFailedError } from '../errors/task-failed.error.js';
 import { TaskNotFoundError } from '../errors/task-not-found.error.js';
-import type { TaskInfo, TaskState } from '../interfaces/task-info.interface.js';
+import type { CancelOutcome, TaskInfo, TaskState } from '../interfaces/task-info.interface.js';
 import type { TaskStore } from '../persistence/task-store.js';
 import type { TaskResultWaiter } from './task-result-waiter.js';
 import { withPublicErrors } from './public-error.js';
@@ -61,6 +61,17 @@ export class TaskRef<TResult = unknown> {
     if (outcome.state === 'completed') return outcome.result as TResult;
     if (outcome.state === 'cancelled') throw new TaskCancelledError(this.id, outcome.name);
     throw new TaskFailedError(this.id, outcome.name, outcome.errors);
+  }
+
+  /**
+   * Cancels the task (see `TaskQueue.cancel`): `'cancelled'` (it never runs),
+   * `'requested'` (it is running; its signal fires) or `'finished'` (too late).
+   * @throws TaskNotFoundError
+   */
+  async cancel(): Promise<CancelOutcome> {
+    const [row] = await withPublicErrors(() => this.store.cancel([this.id]));
+    if (!row?.outcome) throw new TaskNotFoundError(this.id);
+    return row.outcome;
   }
 
   toJSON(): { id: string; name: string } {

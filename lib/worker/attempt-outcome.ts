@@ -3,7 +3,9 @@ export type StopReason =
   | { kind: 'timeout'; timeoutMs: number; hardTimeoutMs: number }
   | { kind: 'shutdown' }
   /** The worker fenced itself: its lease can no longer be trusted. */
-  | { kind: 'lost'; workerId: string };
+  | { kind: 'lost'; workerId: string }
+  /** A cancel was requested, from any process (see CancelRequests). */
+  | { kind: 'cancelled'; taskId: string; taskName: string };
 
 /**
  * How an attempt ended for its row: written (completed, or failed with its

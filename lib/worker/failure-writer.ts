@@ -81,6 +81,8 @@ export class FailureWriter {
       const written = await this.writeFailure(attempt, record, retry, delay);
       if (written === 'pending' || written === 'scheduled') {
         this.logger.warn(`Task ${row.id} (${row.name}) attempt ${row.attempts}/${row.max_attempts} failed: ${record.message}; retrying in ${delay} ms`);
+      } else if (written === 'cancelled') {
+        if (Logger.isLevelEnabled('debug')) this.logger.debug(`Task ${row.id} (${row.name}) cancelled on attempt ${row.attempts}/${row.max_attempts}`);
       } else if (written === 'failed') {
         // The stack once, here: retries above print one line each.
         this.logger.error(

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { runInTaskContext, type TaskContext } from '../context/task-context.js';
 import type { TaskDefinition } from '../discovery/task-definition.js';
 import { NonRetryableError } from '../errors/non-retryable.error.js';
+import { TaskCancelledError } from '../errors/task-cancelled.error.js';
 import { TaskTimeoutError } from '../errors/task-timeout.error.js';
 import { UnknownTaskError } from '../errors/unknown-task.error.js';
 import { WorkerLostError } from '../errors/worker-lost.error.js';
@@ -74,7 +75,8 @@ export class TaskRunner {
     return this.failures.failingKeys();
   }
 
-  start(row: ClaimedTaskRow, workerId: string, events: AttemptEvents): RunningAttempt {
+  /** `cancelled`: a cancel was heard before it started; the handler is not called and the task ends `cancelled`. */
+  start(row: ClaimedTaskRow, workerId: string, events: AttemptEvents, cancelled = false): RunningAttempt {
     const attempt: StartedAttempt = {
       id: row.id,
       attempt: row.attempts,
@@ -119,9 +121,13 @@ export class TaskRunner {
       );
     }
 
+    if (cancelled) abort({ kind: 'cancelled', taskId: row.id, taskName: row.name });
     this.recorder.markStarted(attempt);
     if (Logger.isLevelEnabled('debug')) this.logger.debug(`Task ${row.id} (${row.name}) attempt ${row.attempts}/${row.max_attempts} started`);
-    void this.invoke(row, workerId, signal).then((result) => {
+    const outcome: Promise<HandlerOutcome> = cancelled
+      ? Promise.resolve({ ok: false, error: stopError(stopReason!) })
+      : this.invoke(row, workerId, signal);
+    void outcome.then((result) => {
       for (const timer of timers) clearTimeout(timer);
       timers = [];
       events.settled();
@@ -231,5 +237,7 @@ function stopError(reason: StopReason): Error {
       return new WorkerShutdownError();
     case 'lost':
       return new WorkerLostError(reason.workerId);
+    case 'cancelled':
+      return new TaskCancelledError(reason.taskId, reason.taskName);
   }
 }

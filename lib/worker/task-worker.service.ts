@@ -7,6 +7,8 @@ import { NotificationListener } from '../notifications/notification-listener.js'
 import type { QueueNotification } from '../notifications/queue-notification.js';
 import { QueueDatabase } from '../persistence/queue-database.js';
 import { TaskStore } from '../persistence/task-store.js';
+import { CancelRequests } from './cancel-requests.js';
+import { formatSeconds, listNames } from './log-format.js';
 import { AttemptRecorder, attemptKey } from './attempt-recorder.js';
 import { sleepUntil } from './deadline.js';
 import type { ProducerHost, QueueProducer } from './queue-producer.js';
@@ -61,6 +63,7 @@ export class TaskWorker implements BeforeApplicationShutdown {
   private readonly runner: TaskRunner;
   private readonly lease: WorkerLease;
   private readonly producers: QueueProducers;
+  private readonly cancels = new CancelRequests();
   private names: string[] = [];
   private started = false;
   private accepting = false;
@@ -79,7 +82,11 @@ export class TaskWorker implements BeforeApplicationShutdown {
     this.recorder = new AttemptRecorder(store, (attempt, error) => this.runner.refuseResult(attempt, error));
     this.handback = new TaskHandback(store, this.recorder);
     this.reconciler = new Reconciler(store, this.settings.leaseMs);
-    this.lease = new WorkerLease(store, this.settings, { fenced: (id) => this.onFenced(id), live: (id) => this.onLive(id) });
+    this.lease = new WorkerLease(store, this.settings, {
+      fenced: (id) => this.onFenced(id),
+      live: (id) => this.onLive(id),
+      cancelRequested: (ids) => this.cancels.apply(ids, this.running.inSlots()),
+    });
     const host: ProducerHost = {
       mayClaim: () => this.accepting && !this.reconciler.holdsClaims,
       accepting: () => this.accepting,
@@ -228,7 +235,10 @@ export class TaskWorker implements BeforeApplicationShutdown {
   private launch({ row, workerId }: HeldRow, producer: QueueProducer): void {
     const started = performance.now();
     producer.pool.acquire();
-    const attempt = this.runner.start(row, workerId, {
+    const attempt = this.runner.start(
+      row,
+      workerId,
+      {
       settled: () => {
         producer.pool.release();
         this.running.settled(attempt.key);
@@ -241,7 +251,9 @@ export class TaskWorker implements BeforeApplicationShutdown {
           this.handback.releaseLater([{ row, workerId }], Date.now() + this.settings.statementTimeoutMs);
         }
       },
-    });
+      },
+      this.cancels.take(row.id),
+    );
     this.running.add(attempt);
   }
 
@@ -262,6 +274,7 @@ export class TaskWorker implements BeforeApplicationShutdown {
 
   private onNotification(notification: QueueNotification): void {
     if (notification.kind === 'wakeup') this.producers.route(notification);
+    else if (notification.kind === 'cancel') this.cancels.apply(notification.ids, this.running.inSlots());
   }
 
   /** Reconciles if due and no claim is in flight (see Reconciler). */
@@ -276,15 +289,4 @@ export class TaskWorker implements BeforeApplicationShutdown {
     for (const { row, workerId } of this.producers.waiting()) keys.add(attemptKey({ id: row.id, attempt: row.attempts, workerId }));
     return keys;
   }
-}
-
-/** `12 s`, `1.5 s`. */
-function formatSeconds(ms: number): string {
-  return `${Number((ms / 1000).toFixed(1))} s`;
-}
-
-/** Handler names for the start line: all of them up to 20, then a count. */
-function listNames(names: readonly string[]): string {
-  const shown = names.slice(0, 20).join(', ');
-  return names.length > 20 ? `${shown}, … (${names.length} in all)` : shown;
 }

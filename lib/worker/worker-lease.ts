@@ -10,6 +10,8 @@ export interface LeaseEvents {
   fenced(workerId: string, reason: string): void;
   /** A new incarnation holds a lease: claiming may resume under `workerId`. */
   live(workerId: string): void;
+  /** Running tasks of this worker whose cancel was requested (a lost NOTIFY only delays them until a heartbeat). */
+  cancelRequested(taskIds: readonly string[]): void;
 }
 
 export interface LeaseSettings {
@@ -130,10 +132,13 @@ export class WorkerLease {
       const id = this.current;
       const sent = performance.now();
       try {
-        const renewed = await this.store.renewLease(id, this.renewalTimeoutMs);
+        const renewal = await this.store.renewLease(id, this.renewalTimeoutMs);
         this.reachable();
-        if (!renewed) this.fence(id, 'its lease had ended when its renewal arrived; its tasks may have been rescued');
-        else if (this.current === id) this.renewed(sent);
+        if (!renewal) this.fence(id, 'its lease had ended when its renewal arrived; its tasks may have been rescued');
+        else if (this.current === id) {
+          this.renewed(sent);
+          if (renewal.cancelRequested.length > 0) this.events.cancelRequested(renewal.cancelRequested);
+        }
       } catch (error) {
         this.unreachable(error as Error);
       }

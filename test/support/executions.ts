@@ -13,7 +13,7 @@ export async function createExecutionsTable(db: TestDatabase): Promise<void> {
   await db.query(`
     CREATE TABLE IF NOT EXISTS public.executions (
       id bigserial PRIMARY KEY, task_id bigint NOT NULL, attempt integer NOT NULL, pid integer NOT NULL,
-      started_at timestamptz NOT NULL DEFAULT clock_timestamp(), finished_at timestamptz)`);
+      started_at timestamptz NOT NULL DEFAULT clock_timestamp(), finished_at timestamptz, note text)`);
 }
 
 export function executions(db: TestDatabase): Promise<Execution[]> {

@@ -23,6 +23,11 @@ export interface TaskRecord {
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  cancelRequestedAt: Date | null;
+  pendingParents: number;
+  parentIds: string[] | null;
+  onParentFailure: string | null;
+  hasChildren: boolean;
 }
 
 /**
@@ -56,6 +61,11 @@ export function createTaskEntity(schema: string = DEFAULT_SCHEMA): EntitySchema<
       createdAt: { name: 'created_at', type: 'timestamptz', createDate: true },
       startedAt: { name: 'started_at', type: 'timestamptz', nullable: true },
       finishedAt: { name: 'finished_at', type: 'timestamptz', nullable: true },
+      cancelRequestedAt: { name: 'cancel_requested_at', type: 'timestamptz', nullable: true },
+      pendingParents: { name: 'pending_parents', type: 'integer', default: 0 },
+      parentIds: { name: 'parent_ids', type: 'bigint', array: true, nullable: true },
+      onParentFailure: { name: 'on_parent_failure', type: 'text', nullable: true },
+      hasChildren: { name: 'has_children', type: 'boolean', default: false },
     },
   });
 }

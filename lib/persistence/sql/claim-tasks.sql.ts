@@ -4,6 +4,7 @@ import { completeUpdate } from './complete-tasks.sql.js';
 import { notifyFinishedSql } from './finished-notification.sql.js';
 import { markStartedUpdate } from './mark-started.sql.js';
 import { promoteDueUpdate } from './promote-due.sql.js';
+import { settleChildrenSql } from './settle-children.sql.js';
 
 /**
  * Only what running a task needs. `backoff` stays behind (read by the failure
@@ -139,8 +140,8 @@ export function claimTasksStatement(t: QueueTables, scope: ClaimScope, promote =
  * markers; waiters notified on $6; $9: the queue, in queue scope), in one statement and one commit: while a
  * worker drains a backlog, recording costs no round trip of its own. The
  * UPDATEs touch disjoint rows (running, scheduled, pending ones). The
- * data-modifying CTEs always run; the notification CTE is made to run by
- * being the outer side of the final join.
+ * data-modifying CTEs always run; the notification and children CTEs are
+ * made to run by being outer sides of the final join.
  */
 export function recordAndClaimStatement(t: QueueTables, scope: ClaimScope, promote = true): SqlStatement {
   const queue = queueParam(scope, 9);
@@ -152,9 +153,9 @@ export function recordAndClaimStatement(t: QueueTables, scope: ClaimScope, promo
       ${markStartedUpdate(t.tasks, '$7', '$8', '$2')}
     ), notified AS (
       ${notifyFinishedSql('$6')}
-    ), ${promotion.ctes}claimed AS (
+    ), ${settleChildrenSql(t, '$6')}, ${promotion.ctes}claimed AS (
       ${claimUpdate(t, queue)}
     )
     SELECT claimed.*, p.promoted
-    FROM notified CROSS JOIN ${promotion.count} LEFT JOIN claimed ON true`);
+    FROM notified CROSS JOIN (SELECT count(*) AS settled FROM children) c CROSS JOIN ${promotion.count} LEFT JOIN claimed ON true`);
 }

@@ -1,6 +1,7 @@
 import type { QueueTables } from '../queue-tables.js';
 import { prepared, type SqlStatement } from '../sql-statement.js';
 import { notifyFinishedSql } from './finished-notification.sql.js';
+import { settleChildrenSql } from './settle-children.sql.js';
 import { markStartedUpdate } from './mark-started.sql.js';
 
 /**
@@ -27,23 +28,31 @@ export function recordAttemptsStatement(t: QueueTables): SqlStatement {
       ${completeUpdate(t, '$1', '$2', '$3')}
     ), marked AS (
       ${markStartedUpdate(t.tasks, '$5', '$6', '$3')}
-    )
-    SELECT (SELECT count(*) FROM marked) AS marked, notified FROM (${notifyFinishedSql('$4')}) n`);
+    ), ${settleChildrenSql(t, '$4')}
+    SELECT (SELECT count(*) FROM marked) AS marked, (SELECT count(*) FROM children) AS children, notified
+    FROM (${notifyFinishedSql('$4')}) n`);
 }
 
 /**
  * The guarded completing UPDATE, given the placeholders of its parameters:
  * the ids (bigint[]), the outcomes (jsonb object, see {@link completionOutcomes})
  * and the worker. A start never recorded is recorded from the outcome.
+ *
+ * A task whose cancel was requested while it ran ends `cancelled`, its
+ * result discarded: the cancel was recorded first (the row lock orders the
+ * two), so it wins; a cancel arriving after this commit finds the task
+ * finished and says it came too late.
  */
 export function completeUpdate(t: QueueTables, ids: string, outcomes: string, worker: string): string {
   return `
       UPDATE ${t.tasks} t
-      SET state = 'completed', result = ${outcomes}::jsonb -> t.id::text -> 1, finished_at = now(),
+      SET state = CASE WHEN t.cancel_requested_at IS NULL THEN 'completed' ELSE 'cancelled' END,
+          result = CASE WHEN t.cancel_requested_at IS NULL THEN ${outcomes}::jsonb -> t.id::text -> 1 END,
+          finished_at = now(),
           started_at = coalesce(t.started_at, now() - (${outcomes}::jsonb -> t.id::text ->> 2)::integer * interval '1 millisecond')
       WHERE t.id = ANY(${ids}::bigint[]) AND t.state = 'running' AND t.worker_id = ${worker}
         AND t.attempts = (${outcomes}::jsonb -> t.id::text ->> 0)::integer
-      RETURNING t.id`;
+      RETURNING t.id, t.state, t.has_children`;
 }
 
 /**

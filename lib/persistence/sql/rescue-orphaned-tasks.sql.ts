@@ -1,5 +1,6 @@
 import type { QueueTables } from '../queue-tables.js';
 import { prepared, type SqlStatement } from '../sql-statement.js';
+import { settleChildrenSql } from './settle-children.sql.js';
 import { notifyFinishedSql, wakeAllIfTooLong } from './finished-notification.sql.js';
 import { leaseEndSql } from './worker-registry.sql.js';
 
@@ -22,7 +23,9 @@ import { leaseEndSql } from './worker-registry.sql.js';
  *   attempt stays spent and a `WorkerLostError` joins its history;
  * - ends `failed` when that was its last attempt, or when it has now been
  *   rescued $2 times (`TaskPoisonedError`): a task that kills its process
- *   before its start is recorded must not crash-loop the fleet for ever.
+ *   before its start is recorded must not crash-loop the fleet for ever;
+ * - ends `cancelled` when its cancel was requested (the dead worker can no
+ *   longer end it); every final state releases or dooms its children.
  *
  * Also returns the shortest lease among registered workers: the leader paces
  * its passes to it, so a worker with a short lease is rescued promptly even
@@ -39,11 +42,12 @@ export function rescueOrphanedTasksStatement(t: QueueTables): SqlStatement {
     ), rescued AS (
       UPDATE ${t.tasks} t
       SET state = CASE
+            WHEN t.cancel_requested_at IS NOT NULL THEN 'cancelled'
             WHEN t.rescues + 1 >= $2 THEN 'failed'
             WHEN t.started_at IS NOT NULL AND t.attempts >= t.max_attempts THEN 'failed'
             ELSE 'pending' END,
           finished_at = CASE
-            WHEN t.rescues + 1 >= $2 OR (t.started_at IS NOT NULL AND t.attempts >= t.max_attempts) THEN now() END,
+            WHEN t.cancel_requested_at IS NOT NULL OR t.rescues + 1 >= $2 OR (t.started_at IS NOT NULL AND t.attempts >= t.max_attempts) THEN now() END,
           attempts = CASE WHEN t.started_at IS NULL THEN t.attempts - 1 ELSE t.attempts END,
           rescues = t.rescues + 1,
           errors = t.errors
@@ -70,20 +74,21 @@ export function rescueOrphanedTasksStatement(t: QueueTables): SqlStatement {
             WHERE r.state = 'running' AND NOT EXISTS (SELECT 1 FROM ${t.workers} w WHERE w.id = r.worker_id)))
         FOR UPDATE OF o SKIP LOCKED
       )) AND t.state = 'running'
-      RETURNING t.id, t.state, t.queue
+      RETURNING t.id, t.state, t.queue, t.has_children
     ), finished AS (
-      SELECT id FROM rescued WHERE state = 'failed'
-    ), woken AS (
+      SELECT id, state, has_children FROM rescued WHERE state IN ('failed', 'cancelled')
+    ), ${settleChildrenSql(t, '$1')}, woken AS (
       SELECT pg_notify($1, ${wakeAllIfTooLong(`json_build_object('k', 'w', 'q', json_agg(DISTINCT queue))::text`)})
       FROM rescued WHERE state = 'pending' HAVING count(*) > 0
     )
     SELECT (SELECT count(*) FROM rescued) AS rescued,
-      (SELECT count(*) FROM finished) AS failed,
+      (SELECT count(*) FROM finished WHERE state = 'failed') AS failed,
+      (SELECT count(*) FROM children) AS children,
       (SELECT count(*) FROM dead) AS dead_workers,
       (SELECT min(lease_ms) FROM ${t.workers}) AS shortest_lease_ms,
       (SELECT count(*) FROM woken) AS woken, notified,
       -- For the log line: which tasks, in a bounded sample.
       ARRAY(SELECT id::text FROM rescued ORDER BY id LIMIT ${RESCUE_LOG_SAMPLE}) AS rescued_ids,
-      ARRAY(SELECT id::text FROM finished ORDER BY id LIMIT ${RESCUE_LOG_SAMPLE}) AS failed_ids
+      ARRAY(SELECT id::text FROM finished WHERE state = 'failed' ORDER BY id LIMIT ${RESCUE_LOG_SAMPLE}) AS failed_ids
     FROM (${notifyFinishedSql('$1')}) n`);
 }

@@ -33,13 +33,19 @@ export function registerWorkerStatement(t: QueueTables): SqlStatement {
  * so the worker must fence itself rather than carry on. Rescue deletes dead
  * workers' rows under the same row lock, so a renewal and a rescue of one
  * worker can never both succeed.
+ *
+ * Also returns the worker's running tasks whose cancel was requested (over
+ * the index of running rows by worker): a cancel's NOTIFY may be lost, the
+ * request in the row is not, so a heartbeat later the handler is aborted.
  */
 export function renewLeaseStatement(t: QueueTables): SqlStatement {
   return prepared(`
     UPDATE ${t.workers} w
     SET heartbeat_at = now(), lease_expires_at = now() + w.lease_ms * interval '1 millisecond'
     WHERE w.id = $1 AND ${leaseEndSql('w')} > now()
-    RETURNING w.id`);
+    RETURNING w.id, ARRAY(
+      SELECT t.id::text FROM ${t.tasks} t WHERE t.worker_id = $1 AND t.state = 'running' AND t.cancel_requested_at IS NOT NULL
+    ) AS cancel_requested`);
 }
 
 /** Clean exit: this worker holds no task any more, and whatever it still held is rescuable at once. */

@@ -1,0 +1,53 @@
+import type { QueueTables } from '../queue-tables.js';
+import { prepared, type SqlStatement } from '../sql-statement.js';
+import { notifyFinishedSql } from './finished-notification.sql.js';
+import { settleChildrenSql } from './settle-children.sql.js';
+
+/**
+ * Cancels tasks $1 (bigint[]) from any process, in one statement; $2 is the
+ * channel. Per id it returns what happened:
+ * - `cancelled`: the task was scheduled, pending or blocked and ends
+ *   `cancelled` now (it never runs); result waiters are told, its children
+ *   released or doomed per their `onParentFailure`;
+ * - `requested`: it is running; the request is stored in the row and
+ *   announced (`{"k":"c"}`), and the worker running it aborts its signal.
+ *   The worker's own completion or failure statement (or rescue, if it
+ *   died) reads the request and ends the task `cancelled`. A lost NOTIFY
+ *   only delays that until the worker's next heartbeat, which reads it too;
+ * - `finished`: it had already ended; nothing changes;
+ * - NULL: no such task.
+ *
+ * One UPDATE for both kinds, with the new state computed from the row: a
+ * task claimed (or finished) between this statement's snapshot and its
+ * lock is re-read (EvalPlanQual) and judged on its newest version, so a
+ * cancel racing with a claim becomes a request, and one racing with a
+ * completion says it came too late. Two UPDATEs split by state would each
+ * skip such a row.
+ */
+export function cancelTasksStatement(t: QueueTables): SqlStatement {
+  const active = `t.state IN ('scheduled', 'pending', 'blocked', 'running')`;
+  return prepared(`
+    WITH touched AS (
+      UPDATE ${t.tasks} t
+      SET state = CASE WHEN t.state = 'running' THEN 'running' ELSE 'cancelled' END,
+          finished_at = CASE WHEN t.state = 'running' THEN t.finished_at ELSE now() END,
+          cancel_requested_at = coalesce(t.cancel_requested_at, now())
+      WHERE t.id = ANY($1::bigint[]) AND ${active}
+      RETURNING t.id, t.state, t.has_children
+    ), finished AS (
+      SELECT id, state, has_children FROM touched WHERE state = 'cancelled'
+    ), ${settleChildrenSql(t, '$2')}, requested AS (
+      SELECT pg_notify($2, json_build_object('k', 'c', 'ids', json_agg(id::text))::text)
+      FROM (SELECT id, (row_number() OVER ()) / 200 AS chunk FROM touched WHERE state = 'running') numbered
+      GROUP BY chunk
+    )
+    SELECT wanted.id::text AS id,
+      CASE WHEN touched.state = 'cancelled' THEN 'cancelled'
+           WHEN touched.state = 'running' THEN 'requested'
+           WHEN existing.id IS NOT NULL THEN 'finished' END AS outcome,
+      (SELECT count(*) FROM requested) AS requested, (SELECT count(*) FROM children) AS children, n.notified
+    FROM unnest($1::bigint[]) AS wanted(id)
+    LEFT JOIN touched ON touched.id = wanted.id
+    LEFT JOIN ${t.tasks} existing ON existing.id = wanted.id
+    CROSS JOIN (${notifyFinishedSql('$2')}) n`);
+}
