@@ -4,7 +4,10 @@
 export { QueuedTasksModule } from './queued-tasks.module.js';
 export type { QueuedTasksModuleExtras } from './queued-tasks.module-definition.js';
 export { QueuedTask } from './decorators/queued-task.decorator.js';
-export { TaskQueue, type TaskRequest } from './queue/task-queue.service.js';
+export { TaskQueue } from './queue/task-queue.service.js';
+export type { TaskRequest } from './queue/prepare-request.js';
+export { FlowBuilder } from './queue/flow-builder.js';
+export { FlowNode } from './queue/flow-node.js';
 export { TaskRef, type TaskResultOptions } from './queue/task-ref.js';
 export { WorkerStatus, type WorkerStatusSnapshot } from './worker/worker-status.js';
 export { currentTask, type TaskContext } from './context/task-context.js';
@@ -26,9 +29,9 @@ export type {
   QueueWorkerOptions,
   QueuedTasksWorkerOptions,
 } from './interfaces/queued-tasks-options.interface.js';
-export type { QueuedTaskOptions, AddTaskOptions, TaskExecutionOptions } from './interfaces/task-options.interface.js';
+export type { QueuedTaskOptions, AddTaskOptions, TaskExecutionOptions, TaskDependency, OnParentFailure } from './interfaces/task-options.interface.js';
 export type { BackoffOptions } from './interfaces/backoff.interface.js';
-export type { TaskInfo, TaskState, TaskAttemptError, CancelOutcome } from './interfaces/task-info.interface.js';
+export type { TaskInfo, TaskState, TaskAttemptError, CancelOutcome, ParentTaskInfo } from './interfaces/task-info.interface.js';
 export type {
   QueuedTasksRegistry,
   MethodNames,

@@ -10,11 +10,12 @@ import { quoteIdentifier } from '../lib/persistence/quote-identifier.js';
  *   or failure statement reads it and ends the task `cancelled`; rescue does
  *   the same when the worker died.
  * - `blocked`: a task waiting for its parents. `pending_parents` counts the
- *   parents not finished yet; `parent_ids` keeps `dependsOn` in the caller's
- *   order (for `parentResults()`); `on_parent_failure` is the child's policy
+ *   parents not finished yet; `on_parent_failure` is the child's policy
  *   (NULL: 'fail'). `has_children` marks parents, so that completions of
  *   the other tasks (nearly all of them) never look for children.
- * - `task_dependencies (parent_id, child_id)`: the edges, found by parent.
+ * - `task_dependencies (parent_id, child_id, position)`: one edge per parent
+ *   of a child (finished parents included; `position` is the parent's place
+ *   in `dependsOn`), found by parent (settling) and by child (`parents()`).
  *   No foreign keys: their triggers would run on every update of the tasks
  *   table (claims, completions); retention (later) must keep a parent while
  *   an unfinished child depends on it, which this table tells.
@@ -37,7 +38,6 @@ export class TaskControl1764201600000 implements MigrationInterface {
       `ALTER TABLE ${s}.tasks
          ADD COLUMN IF NOT EXISTS cancel_requested_at timestamptz,
          ADD COLUMN IF NOT EXISTS pending_parents integer NOT NULL DEFAULT 0,
-         ADD COLUMN IF NOT EXISTS parent_ids bigint[],
          ADD COLUMN IF NOT EXISTS on_parent_failure text,
          ADD COLUMN IF NOT EXISTS has_children boolean NOT NULL DEFAULT false`,
     );
@@ -50,9 +50,11 @@ export class TaskControl1764201600000 implements MigrationInterface {
       `CREATE TABLE IF NOT EXISTS ${s}.task_dependencies (
          parent_id bigint NOT NULL,
          child_id bigint NOT NULL,
+         position integer NOT NULL,
          PRIMARY KEY (parent_id, child_id)
        )`,
     );
+    await queryRunner.query(`CREATE INDEX IF NOT EXISTS task_dependencies_child_idx ON ${s}.task_dependencies (child_id, position)`);
     await queryRunner.query(settleChildrenFunction(s));
   }
 
@@ -72,7 +74,6 @@ export class TaskControl1764201600000 implements MigrationInterface {
       `ALTER TABLE ${s}.tasks
          DROP COLUMN IF EXISTS has_children,
          DROP COLUMN IF EXISTS on_parent_failure,
-         DROP COLUMN IF EXISTS parent_ids,
          DROP COLUMN IF EXISTS pending_parents,
          DROP COLUMN IF EXISTS cancel_requested_at`,
     );

@@ -58,6 +58,7 @@ export function validateAddOptions(options: AddTaskOptions, where: string): void
     throw new InvalidTaskOptionsError('delayMs', 'pass either delayMs or runAt, not both', where);
   }
   if (options.delayMs !== undefined) requireInt('delayMs', options.delayMs, 0, where);
+  validateDependencies(options, where);
   if (options.runAt !== undefined) {
     const time = options.runAt instanceof Date ? options.runAt.getTime() : Number.NaN;
     if (Number.isNaN(time)) throw new InvalidTaskOptionsError('runAt', `must be a valid Date (got ${describeValue(options.runAt)})`, where);
@@ -65,6 +66,28 @@ export function validateAddOptions(options: AddTaskOptions, where: string): void
       throw new InvalidTaskOptionsError('runAt', `must fall between the years 1 and 9999 (got ${options.runAt.toISOString()})`, where);
     }
   }
+}
+
+/** Parents of one task, at most: each costs a locked row and an edge. */
+export const MAX_PARENTS = 1_000;
+const TASK_ID = /^[1-9][0-9]{0,18}$/;
+const ON_PARENT_FAILURE = ['fail', 'cancel', 'run'];
+
+function validateDependencies(options: AddTaskOptions, where: string): void {
+  if (options.onParentFailure !== undefined && !ON_PARENT_FAILURE.includes(options.onParentFailure)) {
+    throw new InvalidTaskOptionsError('onParentFailure', `must be "fail", "cancel" or "run" (got ${describeValue(options.onParentFailure)})`, where);
+  }
+  const parents = options.dependsOn;
+  if (parents === undefined) return;
+  if (!Array.isArray(parents)) throw new InvalidTaskOptionsError('dependsOn', `must be an array (got ${describeValue(parents)})`, where);
+  if (parents.length > MAX_PARENTS) throw new InvalidTaskOptionsError('dependsOn', `may name up to ${MAX_PARENTS} parents (got ${parents.length})`, where);
+  parents.forEach((parent: unknown, index) => {
+    const id = typeof parent === 'string' ? parent : typeof parent === 'object' && parent !== null && 'id' in parent ? (parent as { id: unknown }).id : undefined;
+    const node = typeof parent === 'object' && parent !== null && 'flowNode' in parent;
+    if (!node && (typeof id !== 'string' || !TASK_ID.test(id))) {
+      throw new InvalidTaskOptionsError(`dependsOn[${index}]`, `must be a TaskRef, a task id or a node of this flow (got ${describeValue(parent)})`, where);
+    }
+  });
 }
 
 function validateBackoff(backoff: BackoffOptions, where: string): void {

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { ParentTaskInfo } from '../interfaces/task-info.interface.js';
 
 /** What a running handler can know about its task, without a change to its arguments. */
 export interface TaskContext {
@@ -16,6 +17,18 @@ export interface TaskContext {
   signal: AbortSignal;
   /** Id of the worker process running the attempt. */
   workerId: string;
+  /**
+   * The tasks this one depends on (`dependsOn`), in that order, with how each
+   * ended: under `onParentFailure: 'run'` some may have failed or been
+   * cancelled. Empty for a task without parents.
+   */
+  parents(): Promise<ParentTaskInfo[]>;
+  /**
+   * The results of its parents, in `dependsOn` order; `undefined` in the place
+   * of a parent that did not complete (see {@link parents} for why). Name the
+   * tuple type: `parentResults<[Extract, Extract]>()`.
+   */
+  parentResults<T extends unknown[] = unknown[]>(): Promise<{ [K in keyof T]: T[K] | undefined }>;
 }
 
 const storage = new AsyncLocalStorage<TaskContext>();

@@ -9,6 +9,8 @@ export { InvalidModuleOptionsError } from './invalid-module-options.error.js';
 export { TaskNotFoundError } from './task-not-found.error.js';
 export { TaskFailedError } from './task-failed.error.js';
 export { TaskCancelledError } from './task-cancelled.error.js';
+export { ParentTaskNotFoundError } from './parent-task-not-found.error.js';
+export { ParentFailedError } from './parent-failed.error.js';
 export { TaskResultTimeoutError } from './task-result-timeout.error.js';
 export { TaskTimeoutError } from './task-timeout.error.js';
 export { NonRetryableError } from './non-retryable.error.js';

@@ -19,6 +19,9 @@ export const MESSAGES = {
   taskNotFound: (id: string) => `No task with id ${id}.`,
   taskFailed: (id: string, name: string, message: string) => `Task ${id} (${name}) failed: ${message}`,
   taskCancelled: (id: string, name: string) => `Task ${id} (${name}) was cancelled.`,
+  parentNotFound: (id: string) => `No task with id ${id} to depend on (dependsOn); nothing was written.`,
+  parentFailed: (parentId: string, parentState: string) =>
+    `Parent task ${parentId} ended ${parentState}, so this task cannot run (onParentFailure: 'fail').`,
   resultTimeout: (id: string, ms: number) => `Task ${id} did not finish within ${ms} ms.`,
   taskTimeout: (ms: number) => `Task exceeded its timeout of ${ms} ms.`,
   taskHardTimeout: (ms: number, hardMs: number) =>

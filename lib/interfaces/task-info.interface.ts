@@ -59,4 +59,19 @@ export interface TaskInfo<TResult = unknown> {
   workerId: string | null;
   /** Times the task was taken back from a worker whose lease ended. */
   rescues: number;
+  /** When a cancel was requested (it may still be running until its handler stops); null if never. */
+  cancelRequestedAt: Date | null;
+  /** Ids of the tasks it depends on, in `dependsOn` order. */
+  parents: string[];
+  /** Ids of the tasks that depend on it. */
+  children: string[];
+}
+
+/** A parent as `currentTask().parents()` reads it. */
+export interface ParentTaskInfo {
+  id: string;
+  name: string;
+  state: TaskState;
+  /** Its result when it completed, else null. */
+  result: unknown;
 }

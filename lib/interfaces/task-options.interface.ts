@@ -38,10 +38,32 @@ export interface QueuedTaskOptions extends TaskExecutionOptions {
   name?: string;
 }
 
+/**
+ * A parent named in `dependsOn`: a `TaskRef` (or anything with its `id`), a
+ * task id, or, inside `TaskQueue.flow`, a node of the same flow.
+ */
+export type TaskDependency = string | { readonly id: string } | { readonly flowNode: number };
+
+/** What a child does when a parent it depends on ends `failed` or `cancelled`. */
+export type OnParentFailure = 'fail' | 'cancel' | 'run';
+
 /** Options of one `TaskQueue.add` call. */
 export interface AddTaskOptions extends TaskExecutionOptions {
   /** Run no sooner than this many ms from now. Exclusive with `runAt`. */
   delayMs?: number;
   /** Run no sooner than this moment. Exclusive with `delayMs`. */
   runAt?: Date;
+  /**
+   * Parents this task waits for (fan-in): it stays `blocked` until every one
+   * of them completed, and is released in the transaction of the last one's
+   * completion. Finished parents count at once. Up to 1,000 parents.
+   */
+  dependsOn?: readonly TaskDependency[];
+  /**
+   * When a parent ends `failed` or `cancelled`: `'fail'` ends this task
+   * `failed` (a ParentFailedError in its history), `'cancel'` ends it
+   * `cancelled`, `'run'` counts that parent as done (`parents()` tells how
+   * each ended). Cascades down the graph. @default 'fail'
+   */
+  onParentFailure?: OnParentFailure;
 }

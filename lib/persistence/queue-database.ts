@@ -7,6 +7,7 @@ import { InvalidModuleOptionsError } from '../errors/invalid-module-options.erro
 import { QueueUnavailableError } from '../errors/queue-unavailable.error.js';
 import { dedicatedClientConfig } from './dedicated-client-config.js';
 import { queueTables, type QueueTables } from './queue-tables.js';
+import type { EnqueueExecutor } from './enqueue-executor.js';
 import type { SqlStatement } from './sql-statement.js';
 import { translateDatabaseError } from './translate-database-error.js';
 
@@ -99,6 +100,35 @@ export class QueueDatabase implements OnApplicationShutdown {
         client.release(broken);
       }
       // A broken client is discarded; keep hearing its late errors.
+      if (!broken) client.removeListener('error', onError);
+    }
+  }
+
+  /**
+   * Runs `work` in a transaction on one pooled connection: committed when it
+   * resolves, rolled back when it throws (its error is rethrown).
+   */
+  async transaction<T>(work: (executor: EnqueueExecutor) => Promise<T>, timeoutMs = this.defaultTimeoutMs): Promise<T> {
+    let client: PoolClient;
+    try {
+      client = await this.checkOut(timeoutMs);
+    } catch (error) {
+      throw translateDatabaseError(error, this.tables.schema);
+    }
+    let broken: Error | undefined;
+    const onError = (error: Error) => (broken ??= error);
+    client.on('error', onError);
+    const run = async (config: QueryConfig) => (await client.query({ ...config, query_timeout: timeoutMs } as unknown as QueryConfig)).rows;
+    try {
+      await run({ text: 'BEGIN' });
+      const result = await work({ query: async <Row>(statement: SqlStatement, values: readonly unknown[]) => (await run({ ...statement, values: values as unknown[] })) as Row[] });
+      await run({ text: 'COMMIT' });
+      return result;
+    } catch (error) {
+      broken ??= await run({ text: 'ROLLBACK' }).then(() => undefined, (rollbackError: Error) => rollbackError);
+      throw translateDatabaseError(error, this.tables.schema);
+    } finally {
+      client.release(broken);
       if (!broken) client.removeListener('error', onError);
     }
   }

@@ -1,13 +1,14 @@
 import type { QueueTables } from './queue-tables.js';
 import type { SqlStatement } from './sql-statement.js';
 import { cancelTasksStatement } from './sql/cancel-tasks.sql.js';
+import { insertGraphStatement, lockParentsStatement } from './sql/insert-graph.sql.js';
 import { claimTasksStatement, recordAndClaimStatement } from './sql/claim-tasks.sql.js';
 import { recordAttemptsStatement } from './sql/complete-tasks.sql.js';
 import { failTaskStatement } from './sql/fail-task.sql.js';
 import { insertTaskNotifyingStatement, insertTaskStatement, insertTasksNotifyingStatement, insertTasksStatement } from './sql/insert-tasks.sql.js';
 import { notifyWakeupStatement } from './sql/notify-wakeup.sql.js';
 import { promoteDueStatement } from './sql/promote-due.sql.js';
-import { getBackoffStatement, getTaskOutcomesStatement, getTaskStatement, missingTasksStatement, nextRunAtStatement } from './sql/read-tasks.sql.js';
+import { getBackoffStatement, getParentsStatement, getTaskOutcomesStatement, getTaskStatement, missingTasksStatement, nextRunAtStatement } from './sql/read-tasks.sql.js';
 import { runningUnderWorkerStatement } from './sql/reconcile.sql.js';
 import { releaseTasksStatement } from './sql/release-tasks.sql.js';
 import { rescueOrphanedTasksStatement } from './sql/rescue-orphaned-tasks.sql.js';
@@ -43,7 +44,10 @@ export type TaskStatements = Record<
   | 'nextRunAtQueue'
   | 'notify'
   | 'cancel'
-  | 'missingTasks',
+  | 'missingTasks'
+  | 'lockParents'
+  | 'insertGraph'
+  | 'parents',
   SqlStatement
 >;
 
@@ -79,5 +83,8 @@ export function taskStatements(t: QueueTables): TaskStatements {
     notify: notifyWakeupStatement(t),
     cancel: cancelTasksStatement(t),
     missingTasks: missingTasksStatement(t),
+    lockParents: lockParentsStatement(t),
+    insertGraph: insertGraphStatement(t),
+    parents: getParentsStatement(t),
   };
 }

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { BackoffOptions } from '../interfaces/backoff.interface.js';
 import { QueueDatabase } from './queue-database.js';
+import type { EnqueueExecutor } from './enqueue-executor.js';
+import type { PlannedGraph } from './planned-graph.js';
+import type { ParentTaskInfo, TaskState } from '../interfaces/task-info.interface.js';
 import { ControlConnection } from './control-connection.js';
 import { markersOf, outcomesOf, type AttemptRecords, type FailedAttempt } from './attempt-records.js';
 import { insertTaskValues, insertTasksValues, type NewTaskRow } from './sql/insert-tasks.sql.js';
@@ -215,6 +218,39 @@ export class TaskStore {
         ? await this.db.query<{ run_at: Date; db_now: Date }>(this.statements.nextRunAtAll, [names])
         : await this.db.query<{ run_at: Date; db_now: Date }>(this.statements.nextRunAtQueue, [names, queue]);
     return row ? row.run_at.getTime() - row.db_now.getTime() : undefined;
+  }
+
+  /** Runs `work` in a transaction of the queue's pool (see QueueDatabase.transaction). */
+  transaction<T>(work: (executor: EnqueueExecutor) => Promise<T>): Promise<T> {
+    return this.db.transaction(work);
+  }
+
+  /** Locks stored parents and allocates ids (see insert-graph.sql.ts). */
+  async lockParents(executor: EnqueueExecutor, parentIds: readonly string[], idCount: number): Promise<{ parents: { id: string; state: TaskState }[]; ids: string[] }> {
+    const [row] = await executor.query<{ parents: { id: string; state: TaskState }[]; ids: string[] }>(this.statements.lockParents, [parentIds, idCount]);
+    return row!;
+  }
+
+  /** Writes tasks with their planned start states and edges (see insert-graph.sql.ts). */
+  insertGraph(executor: EnqueueExecutor, rows: readonly NewTaskRow[], ids: readonly string[], plan: PlannedGraph): Promise<{ id: string; run_at: Date; state: TaskState }[]> {
+    return executor.query(this.statements.insertGraph, [
+      ids,
+      ...insertTasksValues(rows),
+      plan.nodes.map((node) => node.state),
+      plan.nodes.map((node) => node.pendingParents),
+      rows.map((row) => row.onParentFailure),
+      plan.nodes.map((node) => node.hasChildren),
+      plan.nodes.map((node) => node.errors),
+      plan.edges.map((edge) => edge.parentId),
+      plan.edges.map((edge) => edge.childId),
+      plan.edges.map((edge) => edge.position),
+      this.channel,
+    ]);
+  }
+
+  /** The parents of task `id`, in its `dependsOn` order. */
+  getParents(id: string): Promise<ParentTaskInfo[]> {
+    return this.db.query(this.statements.parents, [id]);
   }
 
   /** Those of `ids` that name no task. */

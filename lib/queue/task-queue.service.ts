@@ -1,9 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DEFAULT_BACKOFF, QUEUED_TASKS_CONFIG } from '../queued-tasks.constants.js';
-import type { BackoffOptions } from '../interfaces/backoff.interface.js';
+import { QUEUED_TASKS_CONFIG } from '../queued-tasks.constants.js';
 import type { ResolvedQueuedTasksConfig } from '../config/resolved-config.js';
 import { TaskRegistry } from '../discovery/task-registry.js';
-import type { TaskDefinition } from '../discovery/task-definition.js';
 import { TaskNotFoundError } from '../errors/task-not-found.error.js';
 import { TaskSerializationError } from '../errors/task-serialization.error.js';
 import type { CancelOutcome, TaskInfo } from '../interfaces/task-info.interface.js';
@@ -16,34 +14,20 @@ import type {
   TaskResultOf,
 } from '../interfaces/task-registry.interface.js';
 import { WakeupNotifier } from '../notifications/wakeup-notifier.js';
-import type { NewTaskRow } from '../persistence/sql/insert-tasks.sql.js';
 import { TaskStore } from '../persistence/task-store.js';
 import { EnqueueBatcher } from './enqueue-batcher.js';
-import { argsToJson } from './json-value.js';
+import { FlowBuilder } from './flow-builder.js';
+import type { FlowNode } from './flow-node.js';
+import { writeGraph } from './graph-writer.js';
+import { prepareRequest, type PreparedTask, type TaskRequest } from './prepare-request.js';
 import { withPublicErrors } from './public-error.js';
-import { resolveTaskOptions } from './resolve-task-options.js';
 import { TaskRef } from './task-ref.js';
 import { TaskResultWaiter } from './task-result-waiter.js';
 import { toTaskInfo } from './to-task-info.js';
 
 type Class<T> = abstract new (...args: never[]) => T;
 
-/** One task of an {@link TaskQueue.addMany} batch, by registered name or by class and method. */
-export type TaskRequest =
-  | { name: string; args: readonly unknown[]; options?: AddTaskOptions }
-  | { target: Class<unknown>; method: string; args: readonly unknown[]; options?: AddTaskOptions };
-
 const TASK_ID = /^[1-9][0-9]{0,18}$/;
-
-/**
- * The backoff as stored: NULL when it is the library's default (read back as
- * that default), which keeps most rows narrower, and single enqueue is bound
- * by how much each commit writes.
- */
-function storedBackoff(backoff: BackoffOptions): string | null {
-  if (backoff === DEFAULT_BACKOFF) return null;
-  return JSON.stringify(backoff);
-}
 
 /**
  * Enqueues tasks and reads them back. Inject it anywhere; it works in
@@ -100,9 +84,10 @@ export class TaskQueue {
             args: params[2] as unknown[],
             options: params[3] as AddTaskOptions | undefined,
           };
-    const { definition, row } = this.prepare(request);
-    const inserted = await this.batcher.insert(row);
-    return new TaskRef(inserted.id, definition.name, this.store, this.waiter);
+    const task = this.prepare(request);
+    if (task.parents.length > 0) return (await this.writeWithParents([task], 'args'))[0]!;
+    const inserted = await this.batcher.insert(task.row);
+    return new TaskRef(inserted.id, task.definition.name, this.store, this.waiter);
   }
 
   /**
@@ -114,6 +99,7 @@ export class TaskQueue {
     if (!Array.isArray(requests)) throw new TaskSerializationError('requests', 'addMany takes an array of requests');
     const prepared = requests.map((request, index) => this.prepare(request, `requests[${index}]`));
     if (prepared.length === 0) return [];
+    if (prepared.some((task) => task.parents.length > 0)) return this.writeWithParents(prepared, 'requests');
     const inserted = await withPublicErrors(() => this.store.insertTasks(prepared.map((p) => p.row)), 'requests');
     const earliest = new Map<string, number>();
     prepared.forEach((p, index) => {
@@ -122,6 +108,29 @@ export class TaskQueue {
     });
     for (const [queue, runAt] of earliest) this.notifier.wake(queue, runAt);
     return inserted.map((row, index) => new TaskRef(row.id, prepared[index]!.definition.name, this.store, this.waiter));
+  }
+
+  /**
+   * Writes a graph of tasks in one transaction: nothing of it runs before
+   * all of it exists. Each `f.add` is checked at once and returns a node
+   * that later tasks may name in `dependsOn` (with stored tasks too); the
+   * function returns the node whose ref `flow` resolves to.
+   *
+   * @example
+   * ```ts
+   * const merged = await tasks.flow((f) => {
+   *   const parts = ['eu', 'us'].map((region) => f.add(Reports, 'extract', [region]));
+   *   return f.add(Reports, 'merge', [], { dependsOn: parts });
+   * });
+   * ```
+   * @throws ParentTaskNotFoundError, and whatever `add` throws for a bad request (nothing is written)
+   */
+  async flow<TResult>(build: (f: FlowBuilder) => FlowNode<TResult>): Promise<TaskRef<TResult>> {
+    const builder = new FlowBuilder((request, where, flow) => this.prepare(request, where, flow));
+    const returned = build(builder);
+    if (builder.tasks.length === 0) throw new TaskSerializationError('flow', 'the flow added no task');
+    const refs = await this.writeWithParents(builder.tasks, 'flow');
+    return refs[returned.flowNode] as TaskRef<TResult>;
   }
 
   /** Everything stored about a task. @throws TaskNotFoundError */
@@ -172,27 +181,16 @@ export class TaskQueue {
     return new TaskRef<TResult>(info.id, info.name, this.store, this.waiter);
   }
 
-  /** `where` names a request of a batch in errors (`requests[2]`); empty for a single `add`. */
-  private prepare(request: TaskRequest, where = ''): { definition: TaskDefinition; row: NewTaskRow } {
-    if (request === null || typeof request !== 'object') throw new TaskSerializationError(where || 'request', 'must be an object');
-    const definition =
-      'name' in request
-        ? this.registry.getByName(request.name)
-        : this.registry.getByMethod(request.target, request.method);
-    const options = resolveTaskOptions(request.options ?? {}, definition.options, this.config.defaults, where && `${where}.options`);
-    return {
-      definition,
-      row: {
-        name: definition.name,
-        queue: options.queue,
-        args: argsToJson(request.args, where ? `${where}.args` : 'args'),
-        priority: options.priority,
-        runAt: options.runAt,
-        delayMs: options.delayMs,
-        maxAttempts: options.maxAttempts,
-        backoff: storedBackoff(options.backoff),
-        timeoutMs: options.timeoutMs,
-      },
-    };
+  private prepare(request: TaskRequest, where = '', flow: object | null = null): PreparedTask {
+    return prepareRequest(this.registry, this.config, request, where, flow);
+  }
+
+  /** Tasks of which some have parents: one transaction (see writeGraph). */
+  private async writeWithParents(tasks: readonly PreparedTask[], values: string): Promise<TaskRef<unknown>[]> {
+    const written = await withPublicErrors(
+      () => writeGraph(this.store, tasks, (work) => this.store.transaction(work)),
+      values,
+    );
+    return written.map((row, index) => new TaskRef(row.id, tasks[index]!.definition.name, this.store, this.waiter));
   }
 }

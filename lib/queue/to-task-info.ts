@@ -19,5 +19,8 @@ export function toTaskInfo<TResult>(row: TaskRow): TaskInfo<TResult> {
     finishedAt: row.finished_at,
     workerId: row.worker_id,
     rescues: row.rescues,
+    cancelRequestedAt: row.cancel_requested_at ?? null,
+    parents: row.parent_ids ?? [],
+    children: row.child_ids ?? [],
   };
 }

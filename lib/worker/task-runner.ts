@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { runInTaskContext, type TaskContext } from '../context/task-context.js';
+import { runInTaskContext } from '../context/task-context.js';
 import type { TaskDefinition } from '../discovery/task-definition.js';
 import { NonRetryableError } from '../errors/non-retryable.error.js';
 import { TaskCancelledError } from '../errors/task-cancelled.error.js';
@@ -16,6 +16,7 @@ import type { AttemptOutcome, StopReason } from './attempt-outcome.js';
 import { attemptKey, type AttemptRecorder } from './attempt-recorder.js';
 import { describe } from './error-record.js';
 import { FailureWriter } from './failure-writer.js';
+import { RunningTaskContext } from './running-task-context.js';
 
 /** An attempt in progress. */
 export interface RunningAttempt {
@@ -55,7 +56,7 @@ export class TaskRunner {
   private readonly failures: FailureWriter;
 
   constructor(
-    store: TaskStore,
+    private readonly store: TaskStore,
     private readonly recorder: AttemptRecorder,
     private readonly findDefinition: (name: string) => TaskDefinition | undefined,
     /** Called with the run time of a scheduled retry, so the worker can arm its timer. */
@@ -164,17 +165,7 @@ export class TaskRunner {
   private invoke(row: ClaimedTaskRow, workerId: string, signal: () => AbortSignal): Promise<HandlerOutcome> {
     const definition = this.findDefinition(row.name);
     if (!definition) return Promise.resolve({ ok: false, error: new NonRetryableError(new UnknownTaskError(row.name).message) });
-    const context: TaskContext = {
-      id: row.id,
-      name: row.name,
-      queue: row.queue,
-      attempt: row.attempts,
-      maxAttempts: row.max_attempts,
-      get signal() {
-        return signal();
-      },
-      workerId,
-    };
+    const context = new RunningTaskContext(row, workerId, signal, this.store);
     const handler = definition.instance[definition.methodName]!;
     // Called from a microtask, so a handler that throws synchronously is caught like one that rejects.
     return runInTaskContext(context, () => Promise.resolve().then(() => handler.apply(definition.instance, row.args))).then(

@@ -25,7 +25,6 @@ export interface TaskRecord {
   finishedAt: Date | null;
   cancelRequestedAt: Date | null;
   pendingParents: number;
-  parentIds: string[] | null;
   onParentFailure: string | null;
   hasChildren: boolean;
 }
@@ -63,7 +62,6 @@ export function createTaskEntity(schema: string = DEFAULT_SCHEMA): EntitySchema<
       finishedAt: { name: 'finished_at', type: 'timestamptz', nullable: true },
       cancelRequestedAt: { name: 'cancel_requested_at', type: 'timestamptz', nullable: true },
       pendingParents: { name: 'pending_parents', type: 'integer', default: 0 },
-      parentIds: { name: 'parent_ids', type: 'bigint', array: true, nullable: true },
       onParentFailure: { name: 'on_parent_failure', type: 'text', nullable: true },
       hasChildren: { name: 'has_children', type: 'boolean', default: false },
     },

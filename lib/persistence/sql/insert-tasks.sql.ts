@@ -14,6 +14,8 @@ export interface NewTaskRow {
   /** JSON text or null. */
   backoff: string | null;
   timeoutMs: number | null;
+  /** What it does when a parent fails (null: no parents, or the default 'fail'). */
+  onParentFailure?: 'fail' | 'cancel' | 'run' | null;
 }
 
 /**
@@ -32,7 +34,7 @@ export function insertTaskStatement(t: QueueTables): SqlStatement {
 }
 
 /** Run time of a new task: the one given, or now + delay on the database's clock. */
-function runAtSql(runAt: string, delayMs: string): string {
+export function runAtSql(runAt: string, delayMs: string): string {
   return `COALESCE(${runAt}, now() + ${delayMs} * interval '1 millisecond')`;
 }
 

@@ -4,9 +4,21 @@ import { prepared, type SqlStatement } from '../sql-statement.js';
 const COLUMNS = `id, name, queue, state, args, result, errors, priority, run_at, attempts, max_attempts,
   backoff, timeout_ms, worker_id, rescues, created_at, started_at, finished_at`;
 
-/** One task by id, every column. */
+/** One task by id, every column, with its parents (in `dependsOn` order) and children. */
 export function getTaskStatement(t: QueueTables): SqlStatement {
-  return prepared(`SELECT ${COLUMNS} FROM ${t.tasks} WHERE id = $1`);
+  return prepared(`
+    SELECT ${COLUMNS}, cancel_requested_at,
+      ARRAY(SELECT d.parent_id::text FROM ${t.dependencies} d WHERE d.child_id = $1 ORDER BY d.position) AS parent_ids,
+      ARRAY(SELECT d.child_id::text FROM ${t.dependencies} d WHERE d.parent_id = $1 ORDER BY d.child_id) AS child_ids
+    FROM ${t.tasks} WHERE id = $1`);
+}
+
+/** The parents of task $1, in its `dependsOn` order, with how each ended (or stands). */
+export function getParentsStatement(t: QueueTables): SqlStatement {
+  return prepared(`
+    SELECT p.id::text AS id, p.name, p.state, p.result
+    FROM ${t.dependencies} d JOIN ${t.tasks} p ON p.id = d.parent_id
+    WHERE d.child_id = $1 ORDER BY d.position`);
 }
 
 /** State (and outcome) of the tasks result-waiters are waiting for, in one round trip. */

@@ -21,6 +21,10 @@ export interface TaskRow {
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
+  /** Read by `get` only. */
+  cancel_requested_at?: Date | null;
+  parent_ids?: string[];
+  child_ids?: string[];
 }
 
 /** A task as a claim hands it to the worker: only what running it needs. */
