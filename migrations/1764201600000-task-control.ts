@@ -144,10 +144,11 @@ function settleChildrenFunction(s: string): string {
           WHERE c.id = v.child_id AND c.state = 'blocked'
           RETURNING c.id, c.state, c.queue, c.run_at, c.has_children
         ), woken AS (
-          SELECT pg_notify(channel, CASE WHEN octet_length(p) > 7000 THEN '{"k":"w"}' ELSE p END)
+          SELECT pg_notify(channel, CASE WHEN octet_length(p) > 7000 THEN '{"k":"w","s":1}' ELSE p END)
           FROM (
             SELECT json_build_object('k', 'w', 'q', json_agg(DISTINCT queue),
-              'r', CASE WHEN bool_or(state = 'pending') THEN NULL ELSE (extract(epoch FROM min(run_at)) * 1000)::bigint END)::text AS p
+              'r', CASE WHEN bool_or(state = 'pending') THEN NULL ELSE (extract(epoch FROM min(run_at)) * 1000)::bigint END,
+              's', CASE WHEN bool_or(state = 'pending') AND bool_or(state = 'scheduled') THEN 1 END)::text AS p
             FROM settled WHERE state IN ('pending', 'scheduled') HAVING count(*) > 0
           ) payload
         ), told AS (

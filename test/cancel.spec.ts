@@ -161,7 +161,7 @@ describe('cancel', () => {
   it('has exactly one winner when cancels race with completions', async () => {
     const app = track(await startTestApp({ url: db().url, providers: [Local], worker: { concurrency: 20 } }));
     const tasks = app.get(TaskQueue);
-    const refs = await Promise.all(Array.from({ length: 200 }, (_, i) => tasks.add(Local, 'brief', [i % 7])));
+    const refs = await Promise.all(Array.from({ length: 200 }, (_, i) => tasks.add(Local, 'brief', [(i % 7) * 5])));
     const outcomes = new Map<string, string>();
     for (const ref of refs) {
       await new Promise((resolve) => setTimeout(resolve, Math.random() < 0.5 ? 0 : 1));

@@ -46,6 +46,25 @@ describe('delayed tasks', () => {
     }
   });
 
+  it('starts on time a delayed task announced together with due ones (one batch, one wake-up carrying no run time)', async () => {
+    const app = track(await startTestApp({ url: db().url, providers: [Clock], worker: { pollIntervalMs: SLOW_POLL_MS } }));
+    const tasks = app.get(TaskQueue);
+    const clock = app.get(Clock);
+    // The worker learns that nothing is scheduled, so it stops asking the database after each drain.
+    await tasks.add(Clock, 'tick', ['warm-up']);
+    await waitFor(() => clock.startedAt.has('warm-up'), 5_000, 'the warm-up task');
+    await sleep(200);
+    const [, delayed] = await tasks.addMany([
+      { name: 'clock.tick', args: ['batch-due'] },
+      { name: 'clock.tick', args: ['batch-delayed'], options: { delayMs: 800 } },
+    ]);
+    const runAt = (await delayed!.info()).runAt.getTime();
+    await waitFor(() => clock.startedAt.has('batch-delayed'), 5_000, 'the delayed task of the batch');
+    const late = clock.startedAt.get('batch-delayed')! - runAt;
+    expect(late).toBeGreaterThanOrEqual(0);
+    expect(late).toBeLessThanOrEqual(250);
+  });
+
   it('picks up a delayed task enqueued by another process, and one enqueued before the worker started', async () => {
     const producer = track(await startTestApp({ url: db().url, providers: [Clock], worker: { enabled: false } }));
     const tasks = producer.get(TaskQueue);

@@ -3,6 +3,12 @@ export interface WakeupNotification {
   kind: 'wakeup';
   queues: string[] | null;
   runAt: number | null;
+  /**
+   * Some of the tasks announced are scheduled for a time the payload does not
+   * carry (a batch mixing due and delayed tasks): workers must look up their
+   * next run time instead of trusting what they knew.
+   */
+  mayHaveScheduled: boolean;
 }
 
 /** Tasks reached a final state; result waiters read their outcome. */
@@ -23,12 +29,13 @@ export type QueueNotification = WakeupNotification | FinishedNotification | Canc
 export function parseQueueNotification(payload: string | undefined): QueueNotification | undefined {
   if (!payload) return undefined;
   try {
-    const message = JSON.parse(payload) as { k?: string; q?: unknown; r?: unknown; ids?: unknown };
+    const message = JSON.parse(payload) as { k?: string; q?: unknown; r?: unknown; s?: unknown; ids?: unknown };
     if (message.k === 'w') {
       return {
         kind: 'wakeup',
         queues: Array.isArray(message.q) ? message.q.map(String) : null,
         runAt: typeof message.r === 'number' ? message.r : null,
+        mayHaveScheduled: message.s === 1,
       };
     }
     if (message.k === 'f' && Array.isArray(message.ids)) return { kind: 'finished', ids: message.ids.map(String) };
@@ -39,9 +46,13 @@ export function parseQueueNotification(payload: string | undefined): QueueNotifi
   return undefined;
 }
 
-/** A wake-up payload; past `maxBytes` (NOTIFY allows 8000) it names no queue, which wakes every worker. */
-export function wakeupPayload(queues: readonly string[], runAt: number | null, maxBytes = Infinity): string {
-  const payload = JSON.stringify(runAt === null ? { k: 'w', q: queues } : { k: 'w', q: queues, r: runAt });
+/**
+ * A wake-up payload; past `maxBytes` (NOTIFY allows 8000) it names no queue,
+ * which wakes every worker. `mayHaveScheduled`: see WakeupNotification.
+ */
+export function wakeupPayload(queues: readonly string[], runAt: number | null, maxBytes = Infinity, mayHaveScheduled = false): string {
+  const flags = { ...(runAt === null ? {} : { r: runAt }), ...(mayHaveScheduled ? { s: 1 } : {}) };
+  const payload = JSON.stringify({ k: 'w', q: queues, ...flags });
   if (Buffer.byteLength(payload) <= maxBytes) return payload;
-  return JSON.stringify(runAt === null ? { k: 'w' } : { k: 'w', r: runAt });
+  return JSON.stringify({ k: 'w', ...flags });
 }

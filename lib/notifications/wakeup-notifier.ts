@@ -74,11 +74,19 @@ export class WakeupNotifier implements BeforeApplicationShutdown {
 
   /** After a plain insert: `runAt` is the epoch ms when the earliest of its tasks is due. */
   wake(queue: string, runAt: number | null): void {
-    this.pendingQueues.add(queue);
-    if (runAt === null || runAt <= Date.now()) this.pendingDue = true;
-    else this.pendingRunAt = this.pendingRunAt === null ? runAt : Math.min(this.pendingRunAt, runAt);
-    this.hasPending = true;
-    if (!this.busy) this.startFlush();
+    this.wakeMany([{ queue, runAt }]);
+  }
+
+  /** After a plain insert of many tasks: each task's queue and run time (epoch ms), announced together. */
+  wakeMany(tasks: Iterable<{ queue: string; runAt: number | null }>): void {
+    const now = Date.now();
+    for (const { queue, runAt } of tasks) {
+      this.pendingQueues.add(queue);
+      if (runAt === null || runAt <= now) this.pendingDue = true;
+      else this.pendingRunAt = this.pendingRunAt === null ? runAt : Math.min(this.pendingRunAt, runAt);
+      this.hasPending = true;
+    }
+    if (this.hasPending && !this.busy) this.startFlush();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -111,13 +119,14 @@ export class WakeupNotifier implements BeforeApplicationShutdown {
   private async flush(): Promise<void> {
     while (this.hasPending) {
       const queues = [...this.pendingQueues];
-      // A due task wakes workers now; a worker that finds its queues drained
-      // then reads the next run time itself, so a delayed task in the same
-      // batch is not lost by sending no time for it.
+      // A due task wakes workers now; when delayed tasks came with it, the
+      // payload says so (`s`), and workers read their next run time from the
+      // database instead of trusting what they knew.
       const runAt = this.pendingDue ? null : this.pendingRunAt;
+      const mixed = this.pendingDue && this.pendingRunAt !== null;
       this.clearPending();
       try {
-        await this.store.notify(wakeupPayload(queues, runAt, MAX_NOTIFY_PAYLOAD_BYTES));
+        await this.store.notify(wakeupPayload(queues, runAt, MAX_NOTIFY_PAYLOAD_BYTES, mixed));
       } catch (error) {
         this.logger.warn(`Wake-up notification failed (${(error as Error).message}); workers will find the tasks by polling`);
       }

@@ -127,12 +127,7 @@ export class EnqueueBatcher {
   }
 
   private wakeQueuesOf(rows: readonly NewTaskRow[], inserted: readonly { run_at: Date }[]): void {
-    const earliest = new Map<string, number>();
-    rows.forEach((row, index) => {
-      const runAt = inserted[index]!.run_at.getTime();
-      earliest.set(row.queue, Math.min(earliest.get(row.queue) ?? Infinity, runAt));
-    });
-    for (const [queue, runAt] of earliest) this.notifier.wake(queue, runAt);
+    this.notifier.wakeMany(rows.map((row, index) => ({ queue: row.queue, runAt: inserted[index]!.run_at.getTime() })));
   }
 }
 

@@ -101,12 +101,7 @@ export class TaskQueue {
     if (prepared.length === 0) return [];
     if (prepared.some((task) => task.parents.length > 0)) return this.writeWithParents(prepared, 'requests');
     const inserted = await withPublicErrors(() => this.store.insertTasks(prepared.map((p) => p.row)), 'requests');
-    const earliest = new Map<string, number>();
-    prepared.forEach((p, index) => {
-      const runAt = inserted[index]!.run_at.getTime();
-      earliest.set(p.row.queue, Math.min(earliest.get(p.row.queue) ?? Infinity, runAt));
-    });
-    for (const [queue, runAt] of earliest) this.notifier.wake(queue, runAt);
+    this.notifier.wakeMany(prepared.map((task, index) => ({ queue: task.row.queue, runAt: inserted[index]!.run_at.getTime() })));
     return inserted.map((row, index) => new TaskRef(row.id, prepared[index]!.definition.name, this.store, this.waiter));
   }
 

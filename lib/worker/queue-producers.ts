@@ -72,6 +72,7 @@ export class QueueProducers {
     const due = notification.runAt === null || notification.runAt <= Date.now();
     for (const producer of this.all) {
       if (notification.queues !== null && !notification.queues.some((queue) => producer.serves(queue))) continue;
+      if (notification.mayHaveScheduled) producer.timer.forget();
       if (due) producer.wake();
       else producer.timer.armAt(notification.runAt!);
     }

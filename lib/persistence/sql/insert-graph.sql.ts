@@ -56,10 +56,11 @@ export function insertGraphStatement(t: QueueTables): SqlStatement {
       SELECT * FROM unnest($16::bigint[], $17::bigint[], $18::integer[])
       RETURNING 1
     ), woken AS (
-      SELECT pg_notify($19, CASE WHEN octet_length(p) > 7000 THEN '{"k":"w"}' ELSE p END)
+      SELECT pg_notify($19, CASE WHEN octet_length(p) > 7000 THEN '{"k":"w","s":1}' ELSE p END)
       FROM (
         SELECT json_build_object('k', 'w', 'q', json_agg(DISTINCT queue),
-          'r', CASE WHEN bool_or(state = 'pending') THEN NULL ELSE (extract(epoch FROM min(run_at)) * 1000)::bigint END)::text AS p
+          'r', CASE WHEN bool_or(state = 'pending') THEN NULL ELSE (extract(epoch FROM min(run_at)) * 1000)::bigint END,
+              's', CASE WHEN bool_or(state = 'pending') AND bool_or(state = 'scheduled') THEN 1 END)::text AS p
         FROM inserted WHERE state IN ('pending', 'scheduled') HAVING count(*) > 0
       ) payload
     )
