@@ -29,7 +29,7 @@ export type {
   QueueWorkerOptions,
   QueuedTasksWorkerOptions,
 } from './interfaces/queued-tasks-options.interface.js';
-export type { QueuedTaskOptions, AddTaskOptions, TaskExecutionOptions, TaskDependency, OnParentFailure } from './interfaces/task-options.interface.js';
+export type { QueuedTaskOptions, AddTaskOptions, TaskExecutionOptions, TaskDependency, OnParentFailure, EnqueueManyOptions } from './interfaces/task-options.interface.js';
 export type { BackoffOptions } from './interfaces/backoff.interface.js';
 export type { TaskInfo, TaskState, TaskAttemptError, CancelOutcome, ParentTaskInfo } from './interfaces/task-info.interface.js';
 export type {

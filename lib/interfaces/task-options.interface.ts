@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import type { BackoffOptions } from './backoff.interface.js';
 
 /**
@@ -66,4 +67,18 @@ export interface AddTaskOptions extends TaskExecutionOptions {
    * each ended). Cascades down the graph. @default 'fail'
    */
   onParentFailure?: OnParentFailure;
+  /**
+   * Enqueue in this TypeORM transaction: the task exists if and only if it
+   * commits, and workers hear of it at commit. The manager must be the one
+   * `dataSource.transaction(async (manager) => …)` passes, on the queue's
+   * database (the app's DataSource or another connection to the same
+   * database and schema). Not stored with the task.
+   */
+  manager?: EntityManager;
+}
+
+/** Options of a whole `addMany` or `flow` call. */
+export interface EnqueueManyOptions {
+  /** Enqueue in this TypeORM transaction (see AddTaskOptions.manager). */
+  manager?: EntityManager;
 }

@@ -220,6 +220,11 @@ export class TaskStore {
     return row ? row.run_at.getTime() - row.db_now.getTime() : undefined;
   }
 
+  /** Many tasks in one statement on `executor` (the caller's transaction), sending `wakeupPayload` at its commit. */
+  insertTasksOn(executor: EnqueueExecutor, tasks: readonly NewTaskRow[], wakeupPayload: string): Promise<{ id: string; run_at: Date }[]> {
+    return executor.query(this.statements.insertTasksNotifying, [...insertTasksValues(tasks), this.channel, wakeupPayload]);
+  }
+
   /** Runs `work` in a transaction of the queue's pool (see QueueDatabase.transaction). */
   transaction<T>(work: (executor: EnqueueExecutor) => Promise<T>): Promise<T> {
     return this.db.transaction(work);

@@ -1,6 +1,7 @@
 import type { ResolvedQueuedTasksConfig } from '../config/resolved-config.js';
 import type { TaskDefinition } from '../discovery/task-definition.js';
 import type { TaskRegistry } from '../discovery/task-registry.js';
+import { InvalidTaskOptionsError } from '../errors/invalid-task-options.error.js';
 import { TaskSerializationError } from '../errors/task-serialization.error.js';
 import type { BackoffOptions } from '../interfaces/backoff.interface.js';
 import type { AddTaskOptions, OnParentFailure } from '../interfaces/task-options.interface.js';
@@ -43,6 +44,9 @@ export function prepareRequest(
   if (request === null || typeof request !== 'object') throw new TaskSerializationError(where || 'request', 'must be an object');
   const definition = 'name' in request ? registry.getByName(request.name) : registry.getByMethod(request.target, request.method);
   const optionsWhere = where && `${where}.options`;
+  if (where && request.options?.manager !== undefined) {
+    throw new InvalidTaskOptionsError('manager', 'is an option of the whole call: pass it as addMany(requests, { manager }) or flow(build, { manager })', optionsWhere);
+  }
   const options = resolveTaskOptions(request.options ?? {}, definition.options, config.defaults, optionsWhere);
   return {
     definition,

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { QUEUED_TASKS_CONFIG } from '../queued-tasks.constants.js';
+import { MAX_NOTIFY_PAYLOAD_BYTES, QUEUED_TASKS_CONFIG } from '../queued-tasks.constants.js';
 import type { ResolvedQueuedTasksConfig } from '../config/resolved-config.js';
 import { TaskRegistry } from '../discovery/task-registry.js';
 import { TaskNotFoundError } from '../errors/task-not-found.error.js';
 import { TaskSerializationError } from '../errors/task-serialization.error.js';
 import type { CancelOutcome, TaskInfo } from '../interfaces/task-info.interface.js';
-import type { AddTaskOptions } from '../interfaces/task-options.interface.js';
+import type { AddTaskOptions, EnqueueManyOptions } from '../interfaces/task-options.interface.js';
 import type {
   MethodArgs,
   MethodNames,
@@ -19,6 +19,9 @@ import { EnqueueBatcher } from './enqueue-batcher.js';
 import { FlowBuilder } from './flow-builder.js';
 import type { FlowNode } from './flow-node.js';
 import { writeGraph } from './graph-writer.js';
+import { managerExecutor } from './manager-executor.js';
+import { wakeupPayload } from '../notifications/queue-notification.js';
+import type { EnqueueExecutor } from '../persistence/enqueue-executor.js';
 import { prepareRequest, type PreparedTask, type TaskRequest } from './prepare-request.js';
 import { withPublicErrors } from './public-error.js';
 import { TaskRef } from './task-ref.js';
@@ -85,6 +88,8 @@ export class TaskQueue {
             options: params[3] as AddTaskOptions | undefined,
           };
     const task = this.prepare(request);
+    const manager = request.options?.manager;
+    if (manager !== undefined) return (await this.writeInTransaction([task], managerExecutor(manager, 'add()'), 'args'))[0]!;
     if (task.parents.length > 0) return (await this.writeWithParents([task], 'args'))[0]!;
     const inserted = await this.batcher.insert(task.row);
     return new TaskRef(inserted.id, task.definition.name, this.store, this.waiter);
@@ -93,12 +98,15 @@ export class TaskQueue {
   /**
    * Enqueues many tasks in one statement (one round trip, one transaction):
    * either all are written or none is. Every request is validated before
-   * anything is sent.
+   * anything is sent. With `{ manager }`, in that TypeORM transaction (see
+   * `AddTaskOptions.manager`).
    */
-  async addMany(requests: readonly TaskRequest[]): Promise<TaskRef<unknown>[]> {
+  async addMany(requests: readonly TaskRequest[], options: EnqueueManyOptions = {}): Promise<TaskRef<unknown>[]> {
     if (!Array.isArray(requests)) throw new TaskSerializationError('requests', 'addMany takes an array of requests');
+    const executor = options?.manager !== undefined ? managerExecutor(options.manager, 'addMany()') : null;
     const prepared = requests.map((request, index) => this.prepare(request, `requests[${index}]`));
     if (prepared.length === 0) return [];
+    if (executor) return this.writeInTransaction(prepared, executor, 'requests');
     if (prepared.some((task) => task.parents.length > 0)) return this.writeWithParents(prepared, 'requests');
     const inserted = await withPublicErrors(() => this.store.insertTasks(prepared.map((p) => p.row)), 'requests');
     this.notifier.wakeMany(prepared.map((task, index) => ({ queue: task.row.queue, runAt: inserted[index]!.run_at.getTime() })));
@@ -118,13 +126,16 @@ export class TaskQueue {
    *   return f.add(Reports, 'merge', [], { dependsOn: parts });
    * });
    * ```
+   * With `{ manager }`, the flow is written in that TypeORM transaction.
+   *
    * @throws ParentTaskNotFoundError, and whatever `add` throws for a bad request (nothing is written)
    */
-  async flow<TResult>(build: (f: FlowBuilder) => FlowNode<TResult>): Promise<TaskRef<TResult>> {
+  async flow<TResult>(build: (f: FlowBuilder) => FlowNode<TResult>, options: EnqueueManyOptions = {}): Promise<TaskRef<TResult>> {
+    const executor = options?.manager !== undefined ? managerExecutor(options.manager, 'flow()') : null;
     const builder = new FlowBuilder((request, where, flow) => this.prepare(request, where, flow));
     const returned = build(builder);
     if (builder.tasks.length === 0) throw new TaskSerializationError('flow', 'the flow added no task');
-    const refs = await this.writeWithParents(builder.tasks, 'flow');
+    const refs = executor ? await this.writeInTransaction(builder.tasks, executor, 'flow') : await this.writeWithParents(builder.tasks, 'flow');
     return refs[returned.flowNode] as TaskRef<TResult>;
   }
 
@@ -178,6 +189,25 @@ export class TaskQueue {
 
   private prepare(request: TaskRequest, where = '', flow: object | null = null): PreparedTask {
     return prepareRequest(this.registry, this.config, request, where, flow);
+  }
+
+  /**
+   * Tasks written in the caller's transaction: with parents through
+   * writeGraph, else one INSERT whose wake-up NOTIFY rides on that
+   * transaction's commit (never through the coalescing batcher: another
+   * caller's rows must not join this transaction).
+   */
+  private async writeInTransaction(tasks: readonly PreparedTask[], executor: EnqueueExecutor, values: string): Promise<TaskRef<unknown>[]> {
+    let written: { id: string }[];
+    if (tasks.some((task) => task.parents.length > 0)) {
+      written = await withPublicErrors(() => writeGraph(this.store, tasks, (work) => work(executor)), values);
+    } else {
+      const rows = tasks.map((task) => task.row);
+      const queues = [...new Set(rows.map((row) => row.queue))];
+      const delayed = rows.some((row) => row.runAt !== null || row.delayMs > 0);
+      written = await withPublicErrors(() => this.store.insertTasksOn(executor, rows, wakeupPayload(queues, null, MAX_NOTIFY_PAYLOAD_BYTES, delayed)), values);
+    }
+    return written.map((row, index) => new TaskRef(row.id, tasks[index]!.definition.name, this.store, this.waiter));
   }
 
   /** Tasks of which some have parents: one transaction (see writeGraph). */
