@@ -35,5 +35,7 @@ export type {
   MethodResult,
   TaskArgsOf,
   TaskResultOf,
+  TaskName,
 } from './interfaces/task-registry.interface.js';
+export type { NotJsonTask } from './interfaces/json-compatible.interface.js';
 export * from './errors/index.js';

@@ -13,6 +13,7 @@ import type {
   MethodNames,
   MethodResult,
   TaskArgsOf,
+  TaskName,
   TaskResultOf,
 } from '../interfaces/task-registry.interface.js';
 import { WakeupNotifier } from '../notifications/wakeup-notifier.js';
@@ -28,10 +29,27 @@ import { toTaskInfo } from './to-task-info.js';
 
 type Class<T> = abstract new (...args: never[]) => T;
 
-/** One task of an {@link TaskQueue.addMany} batch, by registered name or by class and method. */
-export type TaskRequest =
-  | { name: string; args: readonly unknown[]; options?: AddTaskOptions }
-  | { target: Class<unknown>; method: string; args: readonly unknown[]; options?: AddTaskOptions };
+/**
+ * One task of an {@link TaskQueue.addMany} batch, by registered name or by
+ * class and method. A `{ name, args }` request follows the rules of
+ * `add(name, args)`: once `QueuedTasksRegistry` declares names, only those
+ * compile, each with its own arguments. A `{ target, method, args }` request
+ * is checked at run time only.
+ */
+export type TaskRequest = NamedTaskRequest | MethodTaskRequest;
+
+/** By class and method: its method name and arguments are checked at run time only. */
+type MethodTaskRequest = { target: Class<unknown>; method: string; args: readonly unknown[]; options?: AddTaskOptions };
+
+/**
+ * One member per declared name (a union discriminated by `name`), so each
+ * request's `args` is checked against its own name; a single `string` member
+ * while none is declared.
+ */
+type NamedTaskRequest = { [N in TaskName]: { name: N; args: TaskArgsOf<N>; options?: AddTaskOptions } }[TaskName];
+
+/** A request as the run-time checks see it: whatever the caller's types were (or were not). */
+type UncheckedRequest = { name: string; args: readonly unknown[]; options?: AddTaskOptions } | MethodTaskRequest;
 
 const TASK_ID = /^[1-9][0-9]{0,18}$/;
 
@@ -70,6 +88,11 @@ export class TaskQueue {
    * the method's parameters at compile time, and `result()` is typed as the
    * method's resolved return value.
    *
+   * A parameter or result that is not JSON (a `Date`, `Map`, `Set`, function,
+   * `bigint`, `undefined` inside an array…) makes the call a compile error
+   * naming it. Types cannot tell a `@QueuedTask()` method from any other
+   * method: an undecorated one compiles and throws TaskNotRegisteredError.
+   *
    * @example
    * ```ts
    * const ref = await tasks.add(MailTasks, 'sendWelcome', ['a@b.c', 'Ann'], { delayMs: 5_000 });
@@ -85,13 +108,14 @@ export class TaskQueue {
   ): Promise<TaskRef<MethodResult<T, K>>>;
   /**
    * Enqueues a task by its registered name. Declare names in
-   * `QueuedTasksRegistry` to have their arguments and result typed.
+   * `QueuedTasksRegistry` to have their arguments and result typed; once
+   * one is declared, an undeclared name is a compile error.
    *
    * @throws UnknownTaskError, TaskSerializationError, InvalidTaskOptionsError (nothing is written)
    */
-  add<N extends string>(name: N, args: TaskArgsOf<N>, options?: AddTaskOptions): Promise<TaskRef<TaskResultOf<N>>>;
+  add<N extends TaskName>(name: N, args: TaskArgsOf<N>, options?: AddTaskOptions): Promise<TaskRef<TaskResultOf<N>>>;
   async add(...params: unknown[]): Promise<TaskRef<unknown>> {
-    const request: TaskRequest =
+    const request: UncheckedRequest =
       typeof params[0] === 'string'
         ? { name: params[0], args: params[1] as unknown[], options: params[2] as AddTaskOptions | undefined }
         : {
@@ -138,7 +162,7 @@ export class TaskQueue {
   }
 
   /** `where` names a request of a batch in errors (`requests[2]`); empty for a single `add`. */
-  private prepare(request: TaskRequest, where = ''): { definition: TaskDefinition; row: NewTaskRow } {
+  private prepare(request: UncheckedRequest, where = ''): { definition: TaskDefinition; row: NewTaskRow } {
     if (request === null || typeof request !== 'object') throw new TaskSerializationError(where || 'request', 'must be an object');
     const definition =
       'name' in request
