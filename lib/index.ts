@@ -39,5 +39,7 @@ export type {
   MethodResult,
   TaskArgsOf,
   TaskResultOf,
+  TaskName,
 } from './interfaces/task-registry.interface.js';
+export type { NotJsonTask } from './interfaces/json-compatible.interface.js';
 export * from './errors/index.js';

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { QueuedTask, TaskQueue } from '../lib/index.js';
+import { byAnyName } from './support/by-any-name.js';
 import { startTestApp } from './support/test-app.js';
 import { useTestDatabase } from './support/suite.js';
 import { sleep, waitFor } from './support/wait-for.js';
@@ -54,7 +55,7 @@ describe('delayed tasks', () => {
     await tasks.add(Clock, 'tick', ['warm-up']);
     await waitFor(() => clock.startedAt.has('warm-up'), 5_000, 'the warm-up task');
     await sleep(200);
-    const [, delayed] = await tasks.addMany([
+    const [, delayed] = await byAnyName(tasks).addMany([
       { name: 'clock.tick', args: ['batch-due'] },
       { name: 'clock.tick', args: ['batch-delayed'], options: { delayMs: 800 } },
     ]);

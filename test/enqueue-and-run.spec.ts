@@ -3,6 +3,7 @@ import { QueuedTask, TaskQueue, currentTask, type TaskContext } from '../lib/ind
 import { LeakCheck } from './support/leak-check.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { startTestApp } from './support/test-app.js';
+import { byAnyName } from './support/by-any-name.js';
 
 @Injectable()
 class Greeter {
@@ -70,8 +71,8 @@ describe('enqueue → run → result', () => {
 
   it('runs a task added by its registered name, with the default name Class.method', async () => {
     const tasks = app.get(TaskQueue);
-    const byName = await tasks.add('greet', ['Bob']);
-    const byDefaultName = await tasks.add('Greeter.add', [2, 3]);
+    const byName = await byAnyName(tasks).add('greet', ['Bob']);
+    const byDefaultName = await byAnyName(tasks).add('Greeter.add', [2, 3]);
     expect(await byName.result({ timeoutMs: 10_000 })).toEqual({ text: 'Hello, Bob.' });
     expect(await byDefaultName.result({ timeoutMs: 10_000 })).toBe(5);
   });

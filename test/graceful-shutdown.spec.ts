@@ -3,6 +3,7 @@ import { QueuedTask, TaskQueue, currentTask } from '../lib/index.js';
 import { startTestApp } from './support/test-app.js';
 import { useTestDatabase } from './support/suite.js';
 import { waitFor } from './support/wait-for.js';
+import { byAnyName } from './support/by-any-name.js';
 
 @Injectable()
 class Slow {
@@ -95,7 +96,7 @@ describe('graceful shutdown', () => {
   it('puts prefetched tasks that never started back to pending at once', async () => {
     const app = track(await startTestApp({ url: db().url, providers: [Slow], worker: { concurrency: 1, prefetch: 5, shutdownTimeoutMs: 5_000 } }));
     const tasks = app.get(TaskQueue);
-    const refs = await tasks.addMany(Array.from({ length: 4 }, () => ({ name: 'slow.work', args: [400] })));
+    const refs = await byAnyName(tasks).addMany(Array.from({ length: 4 }, () => ({ name: 'slow.work', args: [400] })));
     await waitFor(() => app.get(Slow).started === 1, 5_000, 'first task');
     await app.close();
     const rows = await db().query<{ state: string; attempts: number }>(

@@ -10,6 +10,7 @@ import { QueuedTask, TaskQueue, currentTask } from '../lib/index.js';
 import { startTestApp } from './support/test-app.js';
 import { useTestDatabase } from './support/suite.js';
 import { sleep, waitFor } from './support/wait-for.js';
+import { byAnyName } from './support/by-any-name.js';
 
 type Level = 'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal';
 interface Entry {
@@ -72,7 +73,7 @@ describe('what the queue logs', () => {
   it('prints nothing per task at log level over 1,000 healthy tasks: two debug lines each instead', async () => {
     const logger = new CapturingLogger();
     const app = track(await startTestApp({ url: db().url, providers: [Chatty], logger, worker: { concurrency: 10 } }));
-    const refs = await app.get(TaskQueue).addMany(Array.from({ length: 1_000 }, () => ({ name: 'log.noop', args: [] })));
+    const refs = await byAnyName(app.get(TaskQueue)).addMany(Array.from({ length: 1_000 }, () => ({ name: 'log.noop', args: [] })));
     await Promise.all(refs.map((ref) => ref.result({ timeoutMs: 30_000 })));
     await app.close();
 

@@ -5,6 +5,7 @@ import { startTestApp } from './support/test-app.js';
 import { useTestDatabase } from './support/suite.js';
 import { waitFor } from './support/wait-for.js';
 import { startWorkerProcess, type WorkerProcess } from './support/worker-process.js';
+import { byAnyName } from './support/by-any-name.js';
 
 const TASKS = 3_000;
 
@@ -19,7 +20,7 @@ describe('many worker processes', () => {
       const tasks = producer.get(TaskQueue);
       // Trickle them in as several producers would, so that all workers contend for each batch.
       for (let start = 0; start < TASKS; start += 100) {
-        await tasks.addMany(Array.from({ length: 100 }, () => ({ name: 'recorded.sleep', args: [0] })));
+        await byAnyName(tasks).addMany(Array.from({ length: 100 }, () => ({ name: 'recorded.sleep', args: [0] })));
       }
       await waitFor(
         async () => {

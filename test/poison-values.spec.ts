@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { QueuedTask, TaskFailedError, TaskQueue } from '../lib/index.js';
 import { startTestApp } from './support/test-app.js';
 import { useTestDatabase } from './support/suite.js';
+import { byAnyName } from './support/by-any-name.js';
 
 @Injectable()
 class Producer {
@@ -28,7 +29,7 @@ describe('values PostgreSQL cannot store', () => {
     const app = track(await startTestApp({ url: db().url, providers: [Producer] }));
     const tasks = app.get(TaskQueue);
     const poisoned = await tasks.add(Producer, 'result', []);
-    const fine = await tasks.addMany(Array.from({ length: 20 }, (_, i) => ({ name: 'poison.fine', args: [i] })));
+    const fine = await byAnyName(tasks).addMany(Array.from({ length: 20 }, (_, i) => ({ name: 'poison.fine', args: [i] })));
     const failure = await poisoned.result({ timeoutMs: 10_000 }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(TaskFailedError);
     expect((await poisoned.info()).errors).toEqual([expect.objectContaining({ name: 'TaskSerializationError', attempt: 1 })]);

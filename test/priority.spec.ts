@@ -3,6 +3,7 @@ import { QueuedTask, TaskQueue } from '../lib/index.js';
 import { startTestApp } from './support/test-app.js';
 import { useTestDatabase } from './support/suite.js';
 import { waitFor } from './support/wait-for.js';
+import { byAnyName } from './support/by-any-name.js';
 
 @Injectable()
 class Recorder {
@@ -36,7 +37,7 @@ describe('priority and order', () => {
   it('keeps the order with prefetch: a claimed batch starts highest priority first', async () => {
     const producer = track(await startTestApp({ url: db().url, providers: [Recorder], worker: { enabled: false } }));
     const tasks = producer.get(TaskQueue);
-    await tasks.addMany(Array.from({ length: 20 }, (_, i) => ({ name: 'record', args: [`p${i % 4}-${i}`], options: { priority: i % 4 } })));
+    await byAnyName(tasks).addMany(Array.from({ length: 20 }, (_, i) => ({ name: 'record', args: [`p${i % 4}-${i}`], options: { priority: i % 4 } })));
     await producer.close();
     const worker = track(await startTestApp({ url: db().url, providers: [Recorder], worker: { concurrency: 1, prefetch: 50 } }));
     const recorder = worker.get(Recorder);

@@ -8,6 +8,7 @@ import { QueuedTask, TaskQueue } from '../lib/index.js';
 import { startTestApp } from './support/test-app.js';
 import { useTestDatabase } from './support/suite.js';
 import { sleep, waitFor } from './support/wait-for.js';
+import { byAnyName } from './support/by-any-name.js';
 
 @Injectable()
 class Work {
@@ -62,8 +63,8 @@ describe('one producer per queue', () => {
       await startTestApp({ url: db().url, providers: [Work], worker: { queues: { slow: { concurrency: 2 }, fast: { concurrency: 3 } } } }),
     );
     const tasks = app.get(TaskQueue);
-    const slow = await tasks.addMany(Array.from({ length: 6 }, (_, i) => ({ name: 'work.slow', args: [`s${i}`] })));
-    const fast = await tasks.addMany(Array.from({ length: 12 }, (_, i) => ({ name: 'work.fast', args: [`f${i}`] })));
+    const slow = await byAnyName(tasks).addMany(Array.from({ length: 6 }, (_, i) => ({ name: 'work.slow', args: [`s${i}`] })));
+    const fast = await byAnyName(tasks).addMany(Array.from({ length: 12 }, (_, i) => ({ name: 'work.fast', args: [`f${i}`] })));
     await Promise.all(fast.map((ref) => ref.result({ timeoutMs: 10_000 })));
     const work = app.get(Work);
     // 12 fast tasks of 50 ms on 3 slots (about 200 ms) end long before 6 slow ones of 600 ms on 2 slots (1.8 s).
@@ -75,7 +76,7 @@ describe('one producer per queue', () => {
   it('takes turns between queues sharing slots: a deep backlog keeps another queue waiting one claim at most', async () => {
     const producer = track(await startTestApp({ url: db().url, providers: [Work], worker: { enabled: false } }));
     const tasks = producer.get(TaskQueue);
-    await tasks.addMany(Array.from({ length: 100 }, (_, i) => ({ name: 'work.bulk', args: [`b${i}`] })));
+    await byAnyName(tasks).addMany(Array.from({ length: 100 }, (_, i) => ({ name: 'work.bulk', args: [`b${i}`] })));
     const app = track(await startTestApp({ url: db().url, providers: [Work], worker: { concurrency: 2, queues: ['bulk', 'urgent'] } }));
     const work = app.get(Work);
     await waitFor(() => work.starts.length >= 10, 10_000, 'the bulk drain to be under way');
@@ -101,9 +102,9 @@ describe('one producer per queue', () => {
     const app = track(await startTestApp({ url: db().url, providers: [Work], worker: { concurrency: 2, queues: ['long', 'fast'] } }));
     const tasks = app.get(TaskQueue);
     const work = app.get(Work);
-    const long = await tasks.addMany([0, 1].map((i) => ({ name: 'work.long', args: [`l${i}`] })));
+    const long = await byAnyName(tasks).addMany([0, 1].map((i) => ({ name: 'work.long', args: [`l${i}`] })));
     await waitFor(() => work.running.get('long') === 2, 5_000, 'both slots taken by long tasks');
-    const fast = await tasks.addMany([0, 1, 2].map((i) => ({ name: 'work.fast', args: [`f${i}`] })));
+    const fast = await byAnyName(tasks).addMany([0, 1, 2].map((i) => ({ name: 'work.fast', args: [`f${i}`] })));
     await sleep(300);
     // Claimed rows are `running` in the database: none may be held by a process with no slot for it.
     const states = await Promise.all(fast.map(async (ref) => (await ref.info()).state));

@@ -25,6 +25,7 @@ import {
 import { startTestApp } from './support/test-app.js';
 import { installRefuseArgsTrigger } from './support/refuse-poison-trigger.js';
 import { useTestDatabase } from './support/suite.js';
+import { byAnyName } from './support/by-any-name.js';
 
 /** An array nested `depth` levels deep, built without recursion. */
 function nested(depth: number): unknown[] {
@@ -120,7 +121,7 @@ describe('typed errors for bad input', () => {
         const asValue = await tasks.add(Deep, 'echo', ['refuse-as-value']).catch((e: unknown) => e);
         expect(asValue).toBeInstanceOf(TaskSerializationError);
         expect((asValue as Error).message).toContain('PostgreSQL refused it: value refused');
-        const inBatch = await tasks.addMany([{ name: 'deep.echo', args: ['refuse-as-value'] }]).catch((e: unknown) => e);
+        const inBatch = await byAnyName(tasks).addMany([{ name: 'deep.echo', args: ['refuse-as-value'] }]).catch((e: unknown) => e);
         expect((inBatch as TaskSerializationError).path).toBe('requests');
         const otherwise = await tasks.add(Deep, 'echo', ['refuse-otherwise']).catch((e: unknown) => e);
         expect(otherwise).toBeInstanceOf(QueueDatabaseError);
@@ -144,9 +145,9 @@ describe('typed errors for bad input', () => {
 
     it('names the request of a batch that is bad, by its index', async () => {
       const tasks = await producer();
-      const badArgs = await tasks.addMany([{ name: 'deep.echo', args: [1] }, { name: 'deep.echo', args: [1n] }]).catch((e: unknown) => e);
+      const badArgs = await byAnyName(tasks).addMany([{ name: 'deep.echo', args: [1] }, { name: 'deep.echo', args: [1n] }]).catch((e: unknown) => e);
       expect((badArgs as TaskSerializationError).path).toBe('requests[1].args[0]');
-      const badOptions = await tasks
+      const badOptions = await byAnyName(tasks)
         .addMany([{ name: 'deep.echo', args: [1] }, { name: 'deep.echo', args: [1], options: { priority: 0.5 } }])
         .catch((e: unknown) => e);
       expect(badOptions).toBeInstanceOf(InvalidTaskOptionsError);
@@ -258,7 +259,7 @@ describe('typed errors for bad input', () => {
     }).compile();
     const tasks = moduleRef.get(TaskQueue);
     await expect(tasks.add(Deep, 'echo', [1])).rejects.toThrow(QueuedTasksNotReadyError);
-    await expect(tasks.add('deep.echo', [1])).rejects.toThrow('before the application finished its bootstrap');
+    await expect(byAnyName(tasks).add('deep.echo', [1])).rejects.toThrow('before the application finished its bootstrap');
     const app = track(moduleRef.createNestApplication({ logger: false }));
     await app.init();
     await expect(tasks.add(Deep, 'echo', [1])).resolves.toBeDefined();

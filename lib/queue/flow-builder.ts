@@ -1,7 +1,7 @@
 import type { AddTaskOptions } from '../interfaces/task-options.interface.js';
-import type { MethodArgs, MethodNames, MethodResult, TaskArgsOf, TaskResultOf } from '../interfaces/task-registry.interface.js';
+import type { MethodArgs, MethodNames, MethodResult, TaskArgsOf, TaskName, TaskResultOf } from '../interfaces/task-registry.interface.js';
 import { FlowNode } from './flow-node.js';
-import type { PreparedTask, TaskRequest } from './prepare-request.js';
+import type { PreparedTask, UncheckedRequest } from './prepare-request.js';
 
 type Class<T> = abstract new (...args: never[]) => T;
 
@@ -17,14 +17,14 @@ export class FlowBuilder {
   readonly tasks: PreparedTask[] = [];
 
   /** @internal */
-  constructor(private readonly prepare: (request: TaskRequest, where: string, flow: object) => PreparedTask) {}
+  constructor(private readonly prepare: (request: UncheckedRequest, where: string, flow: object) => PreparedTask) {}
 
   /** Adds a call of a `@QueuedTask()` method to the flow (typed like `TaskQueue.add`). */
   add<T, K extends MethodNames<T>>(target: Class<T>, method: K, args: MethodArgs<T, K>, options?: AddTaskOptions): FlowNode<MethodResult<T, K>>;
   /** Adds a task by its registered name to the flow. */
-  add<N extends string>(name: N, args: TaskArgsOf<N>, options?: AddTaskOptions): FlowNode<TaskResultOf<N>>;
+  add<N extends TaskName>(name: N, args: TaskArgsOf<N>, options?: AddTaskOptions): FlowNode<TaskResultOf<N>>;
   add(...params: unknown[]): FlowNode<unknown> {
-    const request: TaskRequest =
+    const request: UncheckedRequest =
       typeof params[0] === 'string'
         ? { name: params[0], args: params[1] as unknown[], options: params[2] as AddTaskOptions | undefined }
         : { target: params[0] as Class<unknown>, method: params[1] as string, args: params[2] as unknown[], options: params[3] as AddTaskOptions | undefined };

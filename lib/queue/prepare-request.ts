@@ -5,6 +5,7 @@ import { InvalidTaskOptionsError } from '../errors/invalid-task-options.error.js
 import { TaskSerializationError } from '../errors/task-serialization.error.js';
 import type { BackoffOptions } from '../interfaces/backoff.interface.js';
 import type { AddTaskOptions, OnParentFailure } from '../interfaces/task-options.interface.js';
+import type { TaskArgsOf, TaskName } from '../interfaces/task-registry.interface.js';
 import type { NewTaskRow } from '../persistence/sql/insert-tasks.sql.js';
 import { DEFAULT_BACKOFF } from '../queued-tasks.constants.js';
 import { argsToJson } from './json-value.js';
@@ -14,10 +15,27 @@ import type { ParentRef } from './task-graph.js';
 
 type Class<T> = abstract new (...args: never[]) => T;
 
-/** One task of an {@link TaskQueue.addMany} batch, by registered name or by class and method. */
-export type TaskRequest =
-  | { name: string; args: readonly unknown[]; options?: AddTaskOptions }
-  | { target: Class<unknown>; method: string; args: readonly unknown[]; options?: AddTaskOptions };
+/**
+ * One task of an {@link TaskQueue.addMany} batch, by registered name or by
+ * class and method. A `{ name, args }` request follows the rules of
+ * `add(name, args)`: once `QueuedTasksRegistry` declares names, only those
+ * compile, each with its own arguments. A `{ target, method, args }` request
+ * is checked at run time only.
+ */
+export type TaskRequest = NamedTaskRequest | MethodTaskRequest;
+
+/** By class and method: its method name and arguments are checked at run time only. */
+type MethodTaskRequest = { target: Class<unknown>; method: string; args: readonly unknown[]; options?: AddTaskOptions };
+
+/**
+ * One member per declared name (a union discriminated by `name`), so each
+ * request's `args` is checked against its own name; a single `string` member
+ * while none is declared.
+ */
+type NamedTaskRequest = { [N in TaskName]: { name: N; args: TaskArgsOf<N>; options?: AddTaskOptions } }[TaskName];
+
+/** A request as the run-time checks see it: whatever the caller's types were (or were not). */
+export type UncheckedRequest = { name: string; args: readonly unknown[]; options?: AddTaskOptions } | MethodTaskRequest;
 
 /** A request checked and turned into what is written. */
 export interface PreparedTask {
@@ -37,7 +55,7 @@ export interface PreparedTask {
 export function prepareRequest(
   registry: TaskRegistry,
   config: ResolvedQueuedTasksConfig,
-  request: TaskRequest,
+  request: UncheckedRequest,
   where = '',
   flow: object | null = null,
 ): PreparedTask {

@@ -11,6 +11,7 @@ import type {
   MethodNames,
   MethodResult,
   TaskArgsOf,
+  TaskName,
   TaskResultOf,
 } from '../interfaces/task-registry.interface.js';
 import { WakeupNotifier } from '../notifications/wakeup-notifier.js';
@@ -22,7 +23,7 @@ import { writeGraph } from './graph-writer.js';
 import { managerExecutor } from './manager-executor.js';
 import { wakeupPayload } from '../notifications/queue-notification.js';
 import type { EnqueueExecutor } from '../persistence/enqueue-executor.js';
-import { prepareRequest, type PreparedTask, type TaskRequest } from './prepare-request.js';
+import { prepareRequest, type PreparedTask, type TaskRequest, type UncheckedRequest } from './prepare-request.js';
 import { withPublicErrors } from './public-error.js';
 import { TaskRef } from './task-ref.js';
 import { TaskResultWaiter } from './task-result-waiter.js';
@@ -57,6 +58,11 @@ export class TaskQueue {
    * the method's parameters at compile time, and `result()` is typed as the
    * method's resolved return value.
    *
+   * A parameter or result that is not JSON (a `Date`, `Map`, `Set`, function,
+   * `bigint`, `undefined` inside an array…) makes the call a compile error
+   * naming it. Types cannot tell a `@QueuedTask()` method from any other
+   * method: an undecorated one compiles and throws TaskNotRegisteredError.
+   *
    * @example
    * ```ts
    * const ref = await tasks.add(MailTasks, 'sendWelcome', ['a@b.c', 'Ann'], { delayMs: 5_000 });
@@ -72,13 +78,14 @@ export class TaskQueue {
   ): Promise<TaskRef<MethodResult<T, K>>>;
   /**
    * Enqueues a task by its registered name. Declare names in
-   * `QueuedTasksRegistry` to have their arguments and result typed.
+   * `QueuedTasksRegistry` to have their arguments and result typed; once
+   * one is declared, an undeclared name is a compile error.
    *
    * @throws UnknownTaskError, TaskSerializationError, InvalidTaskOptionsError (nothing is written)
    */
-  add<N extends string>(name: N, args: TaskArgsOf<N>, options?: AddTaskOptions): Promise<TaskRef<TaskResultOf<N>>>;
+  add<N extends TaskName>(name: N, args: TaskArgsOf<N>, options?: AddTaskOptions): Promise<TaskRef<TaskResultOf<N>>>;
   async add(...params: unknown[]): Promise<TaskRef<unknown>> {
-    const request: TaskRequest =
+    const request: UncheckedRequest =
       typeof params[0] === 'string'
         ? { name: params[0], args: params[1] as unknown[], options: params[2] as AddTaskOptions | undefined }
         : {
@@ -187,7 +194,7 @@ export class TaskQueue {
     return new TaskRef<TResult>(info.id, info.name, this.store, this.waiter);
   }
 
-  private prepare(request: TaskRequest, where = '', flow: object | null = null): PreparedTask {
+  private prepare(request: UncheckedRequest, where = '', flow: object | null = null): PreparedTask {
     return prepareRequest(this.registry, this.config, request, where, flow);
   }
 

@@ -27,6 +27,7 @@ import { FaultTasksProducer } from './support/fault-tasks.producer.js';
 import { countByState, readTasks } from './support/queue-state.js';
 import { firstFew } from './support/report.js';
 import { seededRandom } from './support/seeded-random.js';
+import { byAnyName } from '../support/by-any-name.js';
 
 const LEASE_MS = 5_000;
 const TASKS = 3_000;
@@ -76,7 +77,7 @@ describe('backend termination storm', () => {
       const ids: string[] = [];
       const producing = (async () => {
         for (let offset = 0; offset < TASKS; offset += BATCH) {
-          const refs = await tasks.addMany(Array.from({ length: BATCH }, () => ({ name: 'fault.sleep', args: [random.int(...TASK_MS)] })));
+          const refs = await byAnyName(tasks).addMany(Array.from({ length: BATCH }, () => ({ name: 'fault.sleep', args: [random.int(...TASK_MS)] })));
           ids.push(...refs.map((ref) => ref.id));
           await sleep(BATCH_EVERY_MS);
         }

@@ -41,6 +41,7 @@ import { FaultTasksProducer } from './support/fault-tasks.producer.js';
 import { countByState, readTasks } from './support/queue-state.js';
 import { firstFew } from './support/report.js';
 import { seededRandom } from './support/seeded-random.js';
+import { byAnyName } from '../support/by-any-name.js';
 
 const WORKERS = 4;
 const CONCURRENCY = 5;
@@ -77,7 +78,7 @@ describe('chaos: worker processes SIGKILLed during a drain', () => {
       const tasks = producer.get(TaskQueue);
       const ids: string[] = [];
       for (let offset = 0; offset < TASKS; offset += 1_000) {
-        const refs = await tasks.addMany(Array.from({ length: 1_000 }, () => ({ name: 'fault.sleep', args: [random.int(1, 20)] })));
+        const refs = await byAnyName(tasks).addMany(Array.from({ length: 1_000 }, () => ({ name: 'fault.sleep', args: [random.int(1, 20)] })));
         ids.push(...refs.map((ref) => ref.id));
       }
       const enqueuedRunAt = new Map(

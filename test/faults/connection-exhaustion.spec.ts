@@ -28,6 +28,7 @@ import { describeWithOwnServer, startOwnPostgres, type OwnPostgres } from './sup
 import { countByState, readTasks, rescuedTasks } from './support/queue-state.js';
 import { firstFew } from './support/report.js';
 import { seededRandom } from './support/seeded-random.js';
+import { byAnyName } from '../support/by-any-name.js';
 
 const MAX_CONNECTIONS = 20;
 const LEASE_MS = 15_000;
@@ -99,7 +100,7 @@ describeWithOwnServer('connection exhaustion', () => {
       const tasks = producer.get(TaskQueue);
       const ids: string[] = [];
       for (let offset = 0; offset < TASKS; offset += 500) {
-        const refs = await tasks.addMany(Array.from({ length: 500 }, () => ({ name: 'fault.sleep', args: [random.int(...TASK_MS)] })));
+        const refs = await byAnyName(tasks).addMany(Array.from({ length: 500 }, () => ({ name: 'fault.sleep', args: [random.int(...TASK_MS)] })));
         ids.push(...refs.map((ref) => ref.id));
       }
       await waitFor(async () => ((await countByState(own)).completed ?? 0) >= TASKS / 10, 30_000, 'a tenth of the drain done');

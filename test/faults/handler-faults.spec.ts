@@ -20,6 +20,7 @@ import { createExecutionLog, describeRuns, overlappingExecutions, readExecutions
 import { settleAndStop, startFaultWorker, type FaultWorkerSettings } from './support/fault-worker-process.js';
 import { FaultTasksProducer } from './support/fault-tasks.producer.js';
 import { readTasks } from './support/queue-state.js';
+import { byAnyName } from '../support/by-any-name.js';
 
 describe('faults of handlers, in worker processes', () => {
   const defer = useCleanup();
@@ -51,7 +52,7 @@ describe('faults of handlers, in worker processes', () => {
 
   it('pool starvation: pool 3, concurrency 6, handlers in 1.5 s transactions on it, lease 1 s: every task once', async () => {
     const { worker, tasks } = await setUp({ poolSize: 3, concurrency: 6, leaseMs: 1_000 });
-    const refs = await tasks.addMany(Array.from({ length: 18 }, () => ({ name: 'fault.hog', args: [1_500] })));
+    const refs = await byAnyName(tasks).addMany(Array.from({ length: 18 }, () => ({ name: 'fault.hog', args: [1_500] })));
     const ids = refs.map((ref) => ref.id);
     const alive = await settleAndStop([worker], () => finished(ids), 45_000, 'all 18 finished');
     const runs = await readExecutions(db());
@@ -67,7 +68,7 @@ describe('faults of handlers, in worker processes', () => {
   it('a completion refused by a trigger fails that task alone; the worker goes on claiming', async () => {
     await installPoisonTrigger(db());
     const { worker, tasks } = await setUp({ concurrency: 10, leaseMs: 5_000 });
-    const refs = await tasks.addMany(Array.from({ length: 300 }, (_, i) => ({ name: 'fault.echo', args: [i === 137 ? 'poison' : `v${i}`] })));
+    const refs = await byAnyName(tasks).addMany(Array.from({ length: 300 }, (_, i) => ({ name: 'fault.echo', args: [i === 137 ? 'poison' : `v${i}`] })));
     const after = await tasks.add(FaultTasksProducer, 'echo', ['after']);
     const ids = [...refs, after].map((ref) => ref.id);
     const alive = await settleAndStop([worker], () => finished(ids), 30_000, 'all finished');

@@ -12,6 +12,7 @@ import { createExecutionLog, describeRuns, overlappingExecutions, readExecutions
 import { settleAndStop, startFaultWorker } from './support/fault-worker-process.js';
 import { FaultTasksProducer } from './support/fault-tasks.producer.js';
 import { readTasks } from './support/queue-state.js';
+import { byAnyName } from '../support/by-any-name.js';
 
 const TASKS = 8;
 const TASK_MS = 2_500;
@@ -30,7 +31,7 @@ describe('workers with different leases', () => {
       ),
     );
     const producer = track(await startTestApp({ url: db().url, providers: [FaultTasksProducer], worker: { enabled: false } }));
-    const refs = await producer.get(TaskQueue).addMany(Array.from({ length: TASKS }, () => ({ name: 'fault.sleep', args: [TASK_MS] })));
+    const refs = await byAnyName(producer.get(TaskQueue)).addMany(Array.from({ length: TASKS }, () => ({ name: 'fault.sleep', args: [TASK_MS] })));
     const alive = await settleAndStop(
       workers,
       async () => (await readTasks(db())).every((task) => task.state === 'completed'),

@@ -3,6 +3,7 @@ import { QueuedTask, TaskQueue } from '../../lib/index.js';
 import { startTestApp } from '../support/test-app.js';
 import { useTestDatabase } from '../support/suite.js';
 import { sleep, waitFor } from '../support/wait-for.js';
+import { byAnyName } from '../support/by-any-name.js';
 
 @Injectable()
 class Jittery {
@@ -22,11 +23,11 @@ describe('one worker draining with two claims in flight', () => {
     const app = track(await startTestApp({ url: db().url, providers: [Jittery], worker: { concurrency: 10 } }));
     const tasks = app.get(TaskQueue);
     // Trained on instant tasks first, the worker claims far ahead.
-    await tasks.addMany(Array.from({ length: 500 }, () => ({ name: 'contention.jitter', args: [0] })));
+    await byAnyName(tasks).addMany(Array.from({ length: 500 }, () => ({ name: 'contention.jitter', args: [0] })));
     await sleep(1_000);
     const before = await deadlocks();
     for (let round = 0; round < 15; round++) {
-      await tasks.addMany(Array.from({ length: 1_000 }, (_, i) => ({ name: 'contention.jitter', args: [i % 2] })));
+      await byAnyName(tasks).addMany(Array.from({ length: 1_000 }, (_, i) => ({ name: 'contention.jitter', args: [i % 2] })));
     }
     await waitFor(
       async () => {

@@ -5,6 +5,7 @@ import { RunLog } from '../support/run-log.js';
 import { startTestApp } from '../support/test-app.js';
 import { useTestDatabase } from '../support/suite.js';
 import { sleep, waitFor } from '../support/wait-for.js';
+import { byAnyName } from '../support/by-any-name.js';
 
 @Injectable()
 class Sleeper {
@@ -75,7 +76,7 @@ describe('liveness is owned by each worker', () => {
         worker: { concurrency: 6, leaseMs: 1_000, rescueIntervalMs: 100 },
       }),
     );
-    const refs = await app.get(TaskQueue).addMany(Array.from({ length: 18 }, () => ({ name: 'lease.hog', args: [1_500] })));
+    const refs = await byAnyName(app.get(TaskQueue)).addMany(Array.from({ length: 18 }, () => ({ name: 'lease.hog', args: [1_500] })));
     await waitFor(
       async () => {
         const [row] = await db().query<{ n: number }>(
@@ -111,7 +112,7 @@ describe('liveness is owned by each worker', () => {
     Sleeper.log.maxActive = 0;
     // The worker is presumed dead: its registry row disappears while it runs.
     await db().query(`DELETE FROM queued_tasks.workers`);
-    await tasks.addMany(Array.from({ length: 6 }, () => ({ name: 'lease.sleep', args: [300] })));
+    await byAnyName(tasks).addMany(Array.from({ length: 6 }, () => ({ name: 'lease.sleep', args: [300] })));
     await waitFor(
       async () => {
         const [row] = await db().query<{ n: number }>(

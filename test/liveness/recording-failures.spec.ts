@@ -4,6 +4,7 @@ import { startTestApp } from '../support/test-app.js';
 import { useTestDatabase } from '../support/suite.js';
 import { installPoisonTrigger, removePoisonTrigger } from '../support/refuse-poison-trigger.js';
 import { waitFor } from '../support/wait-for.js';
+import { byAnyName } from '../support/by-any-name.js';
 
 @Injectable()
 class Handlers {
@@ -43,7 +44,7 @@ describe('writes the database refuses, and values that cannot be written', () =>
     const app = track(await startTestApp({ url: db().url, providers: [Handlers], worker: { concurrency: 10 } }));
     const tasks = app.get(TaskQueue);
     const values = Array.from({ length: 300 }, (_, i) => (i === 137 ? 'poison' : `v${i}`));
-    const refs = await tasks.addMany(values.map((value) => ({ name: 'record.echo', args: [value] })));
+    const refs = await byAnyName(tasks).addMany(values.map((value) => ({ name: 'record.echo', args: [value] })));
     const poison = refs[137]!;
     await expect(poison.result({ timeoutMs: 20_000 })).rejects.toMatchObject({ name: 'TaskFailedError' });
     await waitFor(

@@ -7,6 +7,7 @@ import { startTestApp } from '../support/test-app.js';
 import { useTestDatabase } from '../support/suite.js';
 import { sleep, waitFor } from '../support/wait-for.js';
 import { startWorkerProcess } from '../support/worker-process.js';
+import { byAnyName } from '../support/by-any-name.js';
 
 const LEASE_MS = 1_000;
 
@@ -31,9 +32,9 @@ describe('rescue of dead workers', () => {
     const tasks = producer.get(TaskQueue);
     const victim = await startWorkerProcess({ url: db().url, concurrency: 1, leaseMs: LEASE_MS });
     // Fast tasks first: the victim learns to claim far ahead.
-    const training = await tasks.addMany(Array.from({ length: 30 }, () => ({ name: 'recorded.noop', args: [] })));
+    const training = await byAnyName(tasks).addMany(Array.from({ length: 30 }, () => ({ name: 'recorded.noop', args: [] })));
     await Promise.all(training.map((ref) => ref.result({ timeoutMs: 10_000 })));
-    const [long, ...ahead] = await tasks.addMany([
+    const [long, ...ahead] = await byAnyName(tasks).addMany([
       { name: 'recorded.sleep', args: [60_000], options: { priority: 5 } },
       ...Array.from({ length: 10 }, () => ({ name: 'recorded.sleep', args: [0], options: { priority: 1, maxAttempts: 1 } })),
     ]);
@@ -75,7 +76,7 @@ describe('rescue of dead workers', () => {
       [orphan.id],
     );
     const [{ run_at: before }] = await db().query<{ run_at: Date }>(`SELECT run_at FROM queued_tasks.tasks WHERE id = $1`, [orphan.id]);
-    const backlog = await tasks.addMany(Array.from({ length: 20 }, () => ({ name: 'rescue.ordered', args: [] })));
+    const backlog = await byAnyName(tasks).addMany(Array.from({ length: 20 }, () => ({ name: 'rescue.ordered', args: [] })));
     const rescuer = track(
       await startTestApp({ url: db().url, providers: [Ordered], worker: { enabled: false, leaseMs: LEASE_MS, rescueIntervalMs: 100 } }),
     );

@@ -5,6 +5,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { QueuedTask, type TaskQueue, type TaskRef } from '../../lib/index.js';
+import type { AcceptedTaskNames } from '../../lib/interfaces/task-registry.interface.js';
 
 @Injectable()
 class MailTasks {
@@ -19,6 +20,11 @@ class MailTasks {
   }
 
   readonly notAMethod = 42;
+
+  /** Not a `@QueuedTask()`: types cannot tell, so `add` compiles and throws TaskNotRegisteredError. */
+  undecorated(email: string): string {
+    return email;
+  }
 }
 
 declare module '../../lib/index.js' {
@@ -58,13 +64,39 @@ export async function typeTests(tasks: TaskQueue): Promise<void> {
   // @ts-expect-error runAt must be a Date
   await tasks.add(MailTasks, 'sendWelcome', ['a@b.c', 'Ann'], { runAt: '2030-01-01' });
 
+  // A method without @QueuedTask() has the type of any other method: this compiles, and rejects with
+  // TaskNotRegisteredError at run time (the README says so).
+  await tasks.add(MailTasks, 'undecorated', ['a@b.c']);
+
   // By a name declared in QueuedTasksRegistry: typed like the method.
   const byName = await tasks.add('mail.welcome', ['a@b.c', 'Ann']);
   assertType<Equal<Awaited<ReturnType<typeof byName.result>>, { messageId: string }>>();
   // @ts-expect-error declared name, wrong arguments
   await tasks.add('mail.welcome', ['a@b.c']);
 
-  // An undeclared name still works, with unknown arguments and result (checked at run time).
-  const loose = await tasks.add('MailTasks.count', [[1]]);
-  assertType<Equal<Awaited<ReturnType<typeof loose.result>>, unknown>>();
+  // Once names are declared, only they compile; each error line has its twin that compiles.
+  await tasks.add('mail.welcome', ['a@b.c', 'Ann']);
+  // @ts-expect-error misspelt name
+  await tasks.add('mail.welcom', ['a@b.c', 'Ann']);
+  await tasks.add(MailTasks, 'count', [[1]]);
+  // @ts-expect-error a registered name that is not declared: enqueue it by class and method, or declare it
+  await tasks.add('MailTasks.count', [[1]]);
+  await tasks.add(declaredName, ['a@b.c', 'Ann']);
+  // @ts-expect-error a name typed `string` is not known to be declared
+  await tasks.add(dynamicName, ['a@b.c', 'Ann']);
+
+  // addMany's requests by name follow the same rules, request by request.
+  await tasks.addMany([{ name: 'mail.welcome', args: ['a@b.c', 'Ann'] }, { target: MailTasks, method: 'count', args: [[1]] }]);
+  // @ts-expect-error misspelt name in a batch
+  await tasks.addMany([{ name: 'mail.welcom', args: ['a@b.c', 'Ann'] }, { target: MailTasks, method: 'count', args: [[1]] }]);
+  await tasks.addMany([{ name: 'mail.welcome', args: ['a@b.c', 'Ann'], options: { priority: 1 } }]);
+  // @ts-expect-error declared name, wrong arguments, in a batch
+  await tasks.addMany([{ name: 'mail.welcome', args: ['a@b.c', 42], options: { priority: 1 } }]);
+
+  // Without any declaration every string is a name (checked at run time); with one, only the declared.
+  assertType<Equal<AcceptedTaskNames<{}>, string>>();
+  assertType<Equal<AcceptedTaskNames<{ 'mail.welcome': MailTasks['sendWelcome']; 'mail.count': MailTasks['count'] }>, 'mail.welcome' | 'mail.count'>>();
 }
+
+declare const declaredName: 'mail.welcome';
+declare const dynamicName: string;
