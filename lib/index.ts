@@ -11,6 +11,7 @@ export { FlowNode } from './queue/flow-node.js';
 export { TaskRef, type TaskResultOptions } from './queue/task-ref.js';
 export { WorkerStatus, type WorkerStatusSnapshot } from './worker/worker-status.js';
 export { currentTask, type TaskContext } from './context/task-context.js';
+export { SnoozeTask } from './worker/snooze-task.js';
 export { QUEUED_TASKS_DATA_SOURCE, DEFAULT_SCHEMA, DEFAULT_QUEUE } from './queued-tasks.constants.js';
 export {
   queuedTasksMigrations,
@@ -31,7 +32,7 @@ export type {
 } from './interfaces/queued-tasks-options.interface.js';
 export type { QueuedTaskOptions, AddTaskOptions, TaskExecutionOptions, TaskDependency, OnParentFailure, EnqueueManyOptions } from './interfaces/task-options.interface.js';
 export type { BackoffOptions } from './interfaces/backoff.interface.js';
-export type { TaskInfo, TaskState, TaskAttemptError, CancelOutcome, ParentTaskInfo } from './interfaces/task-info.interface.js';
+export type { TaskInfo, TaskState, TaskAttemptError, CancelOutcome, ParentTaskInfo, TaskSnooze } from './interfaces/task-info.interface.js';
 export type {
   QueuedTasksRegistry,
   MethodNames,

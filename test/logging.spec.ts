@@ -6,7 +6,7 @@
  * prints nothing per task at `log` level.
  */
 import { Injectable, type LoggerService } from '@nestjs/common';
-import { QueuedTask, TaskQueue, currentTask } from '../lib/index.js';
+import { QueuedTask, SnoozeTask, TaskQueue, currentTask } from '../lib/index.js';
 import { startTestApp } from './support/test-app.js';
 import { useTestDatabase } from './support/suite.js';
 import { sleep, waitFor } from './support/wait-for.js';
@@ -62,6 +62,20 @@ class Chatty {
   @QueuedTask({ name: 'log.slow', timeoutMs: 100, maxAttempts: 1 })
   async slow(ms: number): Promise<void> {
     await sleep(ms);
+  }
+}
+
+/** Snoozes on its first run only. */
+@Injectable()
+class Drowsy {
+  private readonly snoozed = new Set<string>();
+
+  @QueuedTask({ name: 'log.drowsy', maxAttempts: 1 })
+  async nap(): Promise<void> {
+    const { id } = currentTask()!;
+    if (this.snoozed.has(id)) return;
+    this.snoozed.add(id);
+    throw new SnoozeTask(20);
   }
 }
 
@@ -131,6 +145,17 @@ describe('what the queue logs', () => {
     await waitFor(async () => rescue() !== undefined, 10_000, 'the rescue line');
     const sorted = ids.map((row) => row.id).sort((a, b) => Number(a) - Number(b));
     expect(rescue()!.message).toBe(`Rescued 3 task(s) of 1 worker(s) whose lease ended: ids ${sorted.join(', ')}`);
+  });
+
+  it('logs a snooze at debug level only: it is not a failure', async () => {
+    const logger = new CapturingLogger();
+    const app = track(await startTestApp({ url: db().url, providers: [Drowsy], logger }));
+    const ref = await app.get(TaskQueue).add(Drowsy, 'nap', []);
+    await ref.result({ timeoutMs: 10_000 });
+    await app.close();
+    const mentions = (level: Level) => logger.ours(level).filter((entry) => entry.message.includes(`Task ${ref.id} `)).map((entry) => entry.message);
+    expect([...mentions('log'), ...mentions('warn'), ...mentions('error')]).toEqual([]);
+    expect(mentions('debug')).toContain(`Task ${ref.id} (log.drowsy) attempt 1/1 snoozed for 20 ms; the attempt is given back`);
   });
 
   it('says how long the drain may take while running tasks finish', async () => {

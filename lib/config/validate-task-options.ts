@@ -7,8 +7,9 @@ import { describeValue, MAX_INT } from './require-integer.js';
  * The one validator of task options, wherever they are given: module
  * `defaults` (at bootstrap), `@QueuedTask()` (at discovery, so a bad
  * decorator fails bootstrap) and each `add` call (before anything is
- * written). `where` names the source in the error: `defaults`,
- * `@QueuedTask() of MailTasks.send`, `requests[2].options`.
+ * written), and the delay of a `SnoozeTask` where a handler builds it.
+ * `where` names the source in the error: `defaults`,
+ * `@QueuedTask() of MailTasks.send`, `requests[2].options`, `new SnoozeTask()`.
  */
 
 const QUEUE_NAME = /^[A-Za-z0-9_.:-]{1,100}$/;
@@ -88,6 +89,17 @@ function validateDependencies(options: AddTaskOptions, where: string): void {
       throw new InvalidTaskOptionsError(`dependsOn[${index}]`, `must be a TaskRef, a task id or a node of this flow (got ${describeValue(parent)})`, where);
     }
   });
+}
+
+/**
+ * Checks the delay of a snooze (`new SnoozeTask(delayMs)`), when the handler
+ * constructs it: an integer from 0 to 2,147,483,647 ms, like `delayMs` of
+ * `add` (the statement takes a PostgreSQL `integer`, and a Node timer fires
+ * at once past that). @returns the delay.
+ */
+export function validateSnoozeDelay(delayMs: unknown): number {
+  requireInt('delayMs', delayMs, 0, 'new SnoozeTask()');
+  return delayMs as number;
 }
 
 function validateBackoff(backoff: BackoffOptions, where: string): void {

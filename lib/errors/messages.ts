@@ -31,6 +31,7 @@ export const MESSAGES = {
   resultRefused: (reason: string) => `The database refused to store the task's result: ${reason}`,
   taskPoisoned: (rescues: number) =>
     `Rescued ${rescues} times from workers that died while holding it; failed so that it cannot crash-loop the workers.`,
+  taskSnoozed: (delayMs: number) => `Snoozed for ${delayMs} ms: the task runs again then, without spending an attempt.`,
   shutdownAbort: () => 'The worker is shutting down; the task will run again.',
   schemaMissing: (schema: string) =>
     `The queue's tables are missing from schema "${schema}". Run the migrations (leave migrationsRun on, or add queuedTasksMigrations() to your DataSource).`,

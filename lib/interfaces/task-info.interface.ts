@@ -12,7 +12,8 @@
  * ```
  * A task added with a delay (or a `runAt` in the future) starts `scheduled`;
  * one due at once starts `pending`; one with parents not finished yet starts
- * `blocked`.
+ * `blocked`. A handler that throws `SnoozeTask` takes its running task back
+ * to `scheduled` (`pending` for a delay of 0) with its attempt given back.
  */
 export type TaskState = 'scheduled' | 'pending' | 'blocked' | 'running' | 'completed' | 'failed' | 'cancelled';
 
@@ -25,6 +26,21 @@ export type CancelOutcome = 'cancelled' | 'requested' | 'finished';
 
 /** States a task never leaves. */
 export const FINISHED_STATES: readonly TaskState[] = ['completed', 'failed', 'cancelled'];
+
+/**
+ * One snooze: the handler threw `SnoozeTask` and its attempt was given back.
+ * Times are the database's.
+ */
+export interface TaskSnooze {
+  /** The attempt that snoozed; the next run has the same number, since a snooze spends none. */
+  attempt: number;
+  /** The delay the handler asked for. */
+  delayMs: number;
+  /** When the snooze was recorded (ISO 8601). */
+  at: string;
+  /** When the task was due again (ISO 8601): `at` plus `delayMs`. */
+  runAt: string;
+}
 
 /** One failed attempt, as kept in the task's error history. */
 export interface TaskAttemptError {
@@ -46,7 +62,9 @@ export interface TaskInfo<TResult = unknown> {
   result: TResult | null;
   /** One entry per failed attempt, oldest first. */
   errors: TaskAttemptError[];
-  /** Attempts spent so far (an attempt whose handler never started is given back). */
+  /** One entry per snooze, oldest first. A snooze is not a failure: it never appears in `errors`. */
+  snoozes: TaskSnooze[];
+  /** Attempts spent so far (an attempt whose handler never started, or that snoozed, is given back). */
   attempts: number;
   maxAttempts: number;
   priority: number;

@@ -45,6 +45,15 @@ export interface FailedAttempt extends AttemptKey {
   retryDelayMs: number;
 }
 
+/** An attempt whose handler snoozed (see ./sql/snooze-task.sql.ts). */
+export interface SnoozedAttempt extends AttemptKey {
+  /** The run time the attempt was claimed at (epoch ms, as the claim returned it): tells a re-claim of the same attempt number apart. */
+  claimedRunAtMs: number;
+  delayMs: number;
+  /** The history entry's message. */
+  message: string;
+}
+
 /** The completions as the recording statements take them, with each start as ms before `now`. */
 export function outcomesOf(completed: readonly CompletedAttempt[], now: number): string {
   return completionOutcomes(completed.map((a) => ({ id: a.id, attempt: a.attempt, result: a.result, startedMsAgo: now - a.startedAt })));

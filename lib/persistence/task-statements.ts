@@ -12,6 +12,7 @@ import { getBackoffStatement, getParentsStatement, getTaskOutcomesStatement, get
 import { runningUnderWorkerStatement } from './sql/reconcile.sql.js';
 import { releaseTasksStatement } from './sql/release-tasks.sql.js';
 import { rescueOrphanedTasksStatement } from './sql/rescue-orphaned-tasks.sql.js';
+import { snoozeTaskStatement } from './sql/snooze-task.sql.js';
 import { deregisterWorkerStatement, registerWorkerStatement, renewLeaseStatement } from './sql/worker-registry.sql.js';
 
 /** The queue's prepared statements, by what they do. */
@@ -32,6 +33,7 @@ export type TaskStatements = Record<
   | 'backoff'
   | 'record'
   | 'fail'
+  | 'snooze'
   | 'release'
   | 'rescue'
   | 'register'
@@ -70,6 +72,7 @@ export function taskStatements(t: QueueTables): TaskStatements {
     backoff: getBackoffStatement(t),
     record: recordAttemptsStatement(t),
     fail: failTaskStatement(t),
+    snooze: snoozeTaskStatement(t),
     release: releaseTasksStatement(t),
     rescue: rescueOrphanedTasksStatement(t),
     register: registerWorkerStatement(t),

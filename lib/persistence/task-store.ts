@@ -5,7 +5,7 @@ import type { EnqueueExecutor } from './enqueue-executor.js';
 import type { PlannedGraph } from './planned-graph.js';
 import type { ParentTaskInfo, TaskState } from '../interfaces/task-info.interface.js';
 import { ControlConnection } from './control-connection.js';
-import { markersOf, outcomesOf, type AttemptRecords, type FailedAttempt } from './attempt-records.js';
+import { markersOf, outcomesOf, type AttemptRecords, type FailedAttempt, type SnoozedAttempt } from './attempt-records.js';
 import { insertTaskValues, insertTasksValues, type NewTaskRow } from './sql/insert-tasks.sql.js';
 import { RELEASE_MAINTENANCE_LOCK, TRY_MAINTENANCE_LOCK } from './sql/maintenance-lock.sql.js';
 import type { ClaimedTaskRow, TaskRow } from './sql/task-row.js';
@@ -117,6 +117,20 @@ export class TaskStore {
       failed.retryDelayMs,
       failed.retry,
       Math.max(0, Math.round(performance.now() - failed.startedAt)),
+    ]);
+    return row;
+  }
+
+  /** Gives a snoozed attempt back and reschedules its task. @returns its new state, or undefined when the guard found it no longer this attempt's. */
+  async snooze(snoozed: SnoozedAttempt): Promise<{ state: string; queue: string; run_at: Date } | undefined> {
+    const [row] = await this.db.query<{ state: string; queue: string; run_at: Date }>(this.statements.snooze, [
+      snoozed.id,
+      snoozed.workerId,
+      snoozed.attempt,
+      this.channel,
+      snoozed.delayMs,
+      snoozed.claimedRunAtMs,
+      snoozed.message,
     ]);
     return row;
   }

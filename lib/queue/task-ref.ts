@@ -7,6 +7,7 @@ import type { CancelOutcome, TaskInfo, TaskState } from '../interfaces/task-info
 import type { TaskStore } from '../persistence/task-store.js';
 import type { TaskResultWaiter } from './task-result-waiter.js';
 import { withPublicErrors } from './public-error.js';
+import { failuresOf } from './task-history.js';
 import { toTaskInfo } from './to-task-info.js';
 
 /** Options of {@link TaskRef.result}. */
@@ -60,7 +61,7 @@ export class TaskRef<TResult = unknown> {
     const outcome = await withPublicErrors(() => this.waiter.wait(this.id, timeoutMs));
     if (outcome.state === 'completed') return outcome.result as TResult;
     if (outcome.state === 'cancelled') throw new TaskCancelledError(this.id, outcome.name);
-    throw new TaskFailedError(this.id, outcome.name, outcome.errors);
+    throw new TaskFailedError(this.id, outcome.name, failuresOf(outcome.errors));
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { TaskInfo } from '../interfaces/task-info.interface.js';
 import type { TaskRow } from '../persistence/sql/task-row.js';
+import { failuresOf, snoozesOf } from './task-history.js';
 
 export function toTaskInfo<TResult>(row: TaskRow): TaskInfo<TResult> {
   return {
@@ -9,7 +10,8 @@ export function toTaskInfo<TResult>(row: TaskRow): TaskInfo<TResult> {
     state: row.state,
     args: row.args,
     result: row.result as TResult | null,
-    errors: row.errors,
+    errors: failuresOf(row.errors),
+    snoozes: snoozesOf(row.errors),
     attempts: row.attempts,
     maxAttempts: row.max_attempts,
     priority: row.priority,

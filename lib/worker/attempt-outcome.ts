@@ -8,8 +8,8 @@ export type StopReason =
   | { kind: 'cancelled'; taskId: string; taskName: string };
 
 /**
- * How an attempt ended for its row: written (completed, or failed with its
- * retry decision), or to be handed back to `pending` by the worker
- * (shutdown), or left to rescue (its worker fenced itself).
+ * How an attempt ended for its row: written (completed, failed with its
+ * retry decision, or snoozed), or to be handed back to `pending` by the
+ * worker (shutdown), or left to rescue (its worker fenced itself).
  */
-export type AttemptOutcome = 'completed' | 'failed' | 'released' | 'abandoned';
+export type AttemptOutcome = 'completed' | 'failed' | 'snoozed' | 'released' | 'abandoned';

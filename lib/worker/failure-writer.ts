@@ -10,27 +10,29 @@ import type { AttemptOutcome } from './attempt-outcome.js';
 import type { AttemptRecorder } from './attempt-recorder.js';
 import { describe, toAttemptError } from './error-record.js';
 import { retryDelayMs } from './retry-delay.js';
+import type { SnoozeTask } from './snooze-task.js';
 
 /** Failure records the database refuses for their content are retried this many times, then given up (logged). */
 const MAX_REFUSED_FAILURE_WRITES = 3;
 
 /**
  * Writes failed attempts: the error joins the task's history, and the task
- * is rescheduled by its backoff or ends `failed`. A failure is written before
- * the attempt ends for the worker: while the database is unreachable the
- * write is retried for as long as the worker lives (nobody else may take a
- * running task of a live worker).
+ * is rescheduled by its backoff or ends `failed`. Also writes snoozed ones
+ * (see {@link snooze}), which leave `running` by the same road. Either is
+ * written before the attempt ends for the worker: while the database is
+ * unreachable the write is retried for as long as the worker lives (nobody
+ * else may take a running task of a live worker).
  */
 export class FailureWriter {
   private readonly logger = new Logger('QueuedTasks');
   private stopping = false;
-  /** Attempts whose failure is being written: their rows are still `running`. */
+  /** Attempts whose failure or snooze is being written: their rows are still `running`. */
   private readonly failing = new Set<string>();
 
   constructor(
     private readonly store: TaskStore,
     private readonly recorder: AttemptRecorder,
-    /** Called with the run time of a scheduled retry, so the worker can arm its timer. */
+    /** Called with the run time of a scheduled retry or snooze, so the worker can arm its timer. */
     private readonly onRetryScheduled: (runAt: Date, queue: string) => unknown,
   ) {}
 
@@ -67,10 +69,7 @@ export class FailureWriter {
       (error instanceof NonRetryableError || error instanceof TaskSerializationError || row.attempts >= row.max_attempts);
     const retry = !final && (!forceRetry || row.attempts < row.max_attempts);
     const record = toAttemptError(error, row.attempts);
-    const key = attempt.key;
-    this.failing.add(key);
-    this.recorder.forget(attempt);
-    try {
+    return this.holding(attempt, async () => {
       let delay = 0;
       if (retry) {
         delay = await this.retrying(() => this.store.getBackoff(row.id)).then(
@@ -91,8 +90,42 @@ export class FailureWriter {
         );
       }
       return 'failed';
+    });
+  }
+
+  /**
+   * The handler threw a {@link SnoozeTask}: the attempt is given back and the
+   * task runs again after the delay (see snooze-task.sql.ts). Not a failure:
+   * nothing above `debug` is logged. A snooze the guard refuses (the task was
+   * rescued meanwhile) changes nothing.
+   */
+  snooze(row: ClaimedTaskRow, attempt: AttemptKey, snooze: SnoozeTask): Promise<AttemptOutcome> {
+    return this.holding(attempt, async () => {
+      const written = { ...attempt, claimedRunAtMs: row.run_at_ms, delayMs: snooze.delayMs, message: snooze.message };
+      const updated = await this.retrying(() => this.store.snooze(written)).catch((error: unknown) => {
+        this.logger.error(`Could not record the snooze of task ${row.id}: ${describe(error)}`);
+        return undefined;
+      });
+      if (updated && updated.state !== 'cancelled') this.onRetryScheduled(updated.run_at, updated.queue);
+      if (Logger.isLevelEnabled('debug')) {
+        this.logger.debug(
+          updated
+            ? `Task ${row.id} (${row.name}) attempt ${row.attempts}/${row.max_attempts} snoozed for ${snooze.delayMs} ms; the attempt is given back`
+            : `The snooze of task ${row.id} (${row.name}) attempt ${row.attempts} changed nothing: the task is no longer this attempt's`,
+        );
+      }
+      return 'snoozed';
+    });
+  }
+
+  /** Runs `write` while the attempt's row is held: still `running` and being written, so reconciliation leaves it alone. */
+  private async holding(attempt: AttemptKey, write: () => Promise<AttemptOutcome>): Promise<AttemptOutcome> {
+    this.failing.add(attempt.key);
+    this.recorder.forget(attempt);
+    try {
+      return await write();
     } finally {
-      this.failing.delete(key);
+      this.failing.delete(attempt.key);
     }
   }
 

@@ -6,6 +6,12 @@ import type { RunningAttempt } from './task-runner.js';
  * runs is two attempts. Two views of each: its slot, held until its handler
  * returns (even after its row was recorded at a hard timeout), and its row,
  * this worker's to write until it is recorded or handed back.
+ *
+ * A snooze gives its attempt back, so the same incarnation can claim the
+ * task again under the same key while the snooze's write is still being
+ * retried (its reply was lost after the commit). An entry is therefore
+ * removed only by the attempt that put it there: the old attempt's end
+ * never drops the new one.
  */
 export class RunningAttempts {
   /** Attempts whose handler has not returned: each holds a slot. */
@@ -31,13 +37,14 @@ export class RunningAttempts {
   }
 
   /** Its handler returned: the slot is free. */
-  settled(key: string): void {
-    this.slots.delete(key);
+  settled(attempt: RunningAttempt): void {
+    if (this.slots.get(attempt.key) === attempt) this.slots.delete(attempt.key);
   }
 
   /** Its row was recorded. @returns false when shutdown had already taken it to hand back. */
-  recorded(key: string): boolean {
-    if (!this.rows.delete(key)) return false;
+  recorded(attempt: RunningAttempt): boolean {
+    if (this.rows.get(attempt.key) !== attempt) return false;
+    this.rows.delete(attempt.key);
     if (this.rows.size === 0) this.onAllRecorded?.();
     return true;
   }

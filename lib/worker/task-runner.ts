@@ -17,6 +17,7 @@ import { attemptKey, type AttemptRecorder } from './attempt-recorder.js';
 import { describe } from './error-record.js';
 import { FailureWriter } from './failure-writer.js';
 import { RunningTaskContext } from './running-task-context.js';
+import { SnoozeTask } from './snooze-task.js';
 
 /** An attempt in progress. */
 export interface RunningAttempt {
@@ -43,7 +44,8 @@ type HandlerOutcome = { ok: true; value: unknown } | { ok: false; error: unknown
 
 /**
  * Runs one claimed attempt: calls the handler inside its task context and
- * records the outcome (completion batched; failure with its retry decision).
+ * records the outcome (completion batched; failure with its retry decision;
+ * a snooze, which gives the attempt back).
  *
  * The row stays `running` under its worker until the handler really settles:
  * a timed-out attempt is recorded as failed, and its retry scheduled, only
@@ -59,7 +61,7 @@ export class TaskRunner {
     private readonly store: TaskStore,
     private readonly recorder: AttemptRecorder,
     private readonly findDefinition: (name: string) => TaskDefinition | undefined,
-    /** Called with the run time of a scheduled retry, so the worker can arm its timer. */
+    /** Called with the run time of a scheduled retry or snooze, so the worker can arm its timer. */
     onRetryScheduled: (runAt: Date, queue: string) => unknown,
   ) {
     this.failures = new FailureWriter(store, recorder, onRetryScheduled);
@@ -71,7 +73,7 @@ export class TaskRunner {
     this.failures.stop();
   }
 
-  /** Attempts whose failure is being written: their rows are still `running`. */
+  /** Attempts whose failure or snooze is being written: their rows are still `running`. */
   failingKeys(): ReadonlySet<string> {
     return this.failures.failingKeys();
   }
@@ -191,8 +193,12 @@ export class TaskRunner {
       return this.failures.fail(row, attempt, new TaskTimeoutError(reason.timeoutMs, reason.hardTimeoutMs));
     }
     const handled = outcome as HandlerOutcome;
+    // Before the snooze: a handler that overran its timeout failed, whatever it meant to do next.
     if (reason?.kind === 'timeout') return this.failures.fail(row, attempt, new TaskTimeoutError(reason.timeoutMs));
     if (!handled.ok) {
+      // The handler's own decision, not a reaction to its signal: written even
+      // at shutdown or after a lost lease (under the same guard as a failure).
+      if (handled.error instanceof SnoozeTask) return this.failures.snooze(row, attempt, handled.error);
       if (reason?.kind === 'shutdown') return 'released';
       if (reason?.kind === 'lost') {
         // Recorded if the row is still this incarnation's; otherwise rescue already took it.

@@ -241,13 +241,13 @@ export class TaskWorker implements BeforeApplicationShutdown {
       {
       settled: () => {
         producer.pool.release();
-        this.running.settled(attempt.key);
+        this.running.settled(attempt);
         producer.settled(performance.now() - started);
         this.producers.slotFreed(producer.pool, () => this.accepting);
       },
       recorded: (outcome) => {
         // At shutdown the worker may already have handed this row back.
-        if (this.running.recorded(attempt.key) && outcome === 'released') {
+        if (this.running.recorded(attempt) && outcome === 'released') {
           this.handback.releaseLater([{ row, workerId }], Date.now() + this.settings.statementTimeoutMs);
         }
       },

@@ -11,6 +11,7 @@ export interface TaskRecord {
   state: TaskState;
   args: unknown[];
   result: unknown;
+  /** The task's history: failed attempts, and snoozes (entries with `kind: 'snooze'`, `delayMs` and `runAt`; `TaskInfo` lists them apart). */
   errors: TaskAttemptError[];
   priority: number;
   runAt: Date;

@@ -2,6 +2,7 @@ import type { QueueTables } from '../queue-tables.js';
 import { prepared, type SqlStatement } from '../sql-statement.js';
 import { settleChildrenSql } from './settle-children.sql.js';
 import { notifyFinishedSql, wakeAllIfTooLong } from './finished-notification.sql.js';
+import { isoTimestampSql } from './iso-timestamp.sql.js';
 import { leaseEndSql } from './worker-registry.sql.js';
 
 /**
@@ -35,7 +36,7 @@ import { leaseEndSql } from './worker-registry.sql.js';
 export const RESCUE_LOG_SAMPLE = 20;
 
 export function rescueOrphanedTasksStatement(t: QueueTables): SqlStatement {
-  const at = `to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+  const at = isoTimestampSql('now()');
   return prepared(`
     WITH dead AS (
       DELETE FROM ${t.workers} w WHERE ${leaseEndSql('w')} <= now() RETURNING w.id

@@ -1,6 +1,19 @@
 import type { BackoffOptions } from '../../interfaces/backoff.interface.js';
 import type { TaskAttemptError, TaskState } from '../../interfaces/task-info.interface.js';
 
+/**
+ * A snooze as `errors` stores it (see snooze-task.sql.ts): shaped like a
+ * failure too, so a reader that knows nothing of snoozes shows it sensibly.
+ */
+export interface StoredSnooze extends TaskAttemptError {
+  kind: 'snooze';
+  delayMs: number;
+  runAt: string;
+}
+
+/** An entry of the `errors` column, the task's history: a failed attempt or a snooze. */
+export type TaskHistoryEntry = TaskAttemptError | StoredSnooze;
+
 /** Columns of a task as statements return them (snake_case, ids as strings since bigint exceeds JS numbers). */
 export interface TaskRow {
   id: string;
@@ -9,7 +22,7 @@ export interface TaskRow {
   state: TaskState;
   args: unknown[];
   result: unknown;
-  errors: TaskAttemptError[];
+  errors: TaskHistoryEntry[];
   priority: number;
   run_at: Date;
   attempts: number;
