@@ -22,8 +22,8 @@ const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
 // Defaults are sized so a full run fits in ~15 minutes on a 2-core machine;
 // BENCH_QUICK shrinks everything to a smoke run of a minute or two.
 const d = quick
-  ? { rounds: 1, w1: 500, w2: 2_000, w3: 2_000, w4: 40, w5: 3, w6Finished: 20_000, w6Queued: 5_000 }
-  : { rounds: 3, w1: 5_000, w2: 20_000, w3: 20_000, w4: 300, w5: 15, w6Finished: 1_000_000, w6Queued: 200_000 };
+  ? { rounds: 1, w1: 500, w2: 2_000, w3: 2_000, w4: 40, w5: 3, w6Finished: 20_000, w6Queued: 5_000, w8: 100 }
+  : { rounds: 3, w1: 5_000, w2: 20_000, w3: 20_000, w4: 300, w5: 15, w6Finished: 1_000_000, w6Queued: 200_000, w8: 1_000 };
 
 const w3Tasks = int('BENCH_W3_TASKS', d.w3);
 
@@ -43,6 +43,7 @@ export const config = {
   w6Queued: int('BENCH_W6_QUEUED', d.w6Queued),
   // W6 times a W3-sized slice of the backlog (see workloads/w6-scale.js).
   w6Slice: Math.min(int('BENCH_W6_SLICE', w3Tasks), int('BENCH_W6_QUEUED', d.w6Queued)),
+  w8Graphs: int('BENCH_W8_GRAPHS', d.w8),
   // A measurement that has not finished after this long is abandoned and reported as an error.
   measurementTimeoutMs: int('BENCH_TIMEOUT_S', 240) * 1000,
   databaseUrl: env.BENCH_DATABASE_URL || null,

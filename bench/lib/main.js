@@ -20,8 +20,9 @@ import w4 from '../workloads/w4-latency.js';
 import w5 from '../workloads/w5-sustained.js';
 import w6 from '../workloads/w6-scale.js';
 import w7 from '../workloads/w7-footprint.js';
+import w8 from '../workloads/w8-flow.js';
 
-const WORKLOADS = [w1, w2, w3, w3a, w4, w5, w6, w7];
+const WORKLOADS = [w1, w2, w3, w3a, w4, w5, w6, w7, w8];
 const resultsDir = path.resolve(import.meta.dirname, '..', 'results');
 
 const rotate = (list, by) => list.map((_, k) => list[(k + by) % list.length]);

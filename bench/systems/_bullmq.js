@@ -4,7 +4,7 @@
 // Queue/Worker code for both; worker concurrency 10, jobs kept on completion
 // (BullMQ's default), so finished jobs stay in the table like ours.
 
-import { Queue, Worker, createPostgresBackend, runMigrations } from 'bullmq';
+import { FlowProducer, Queue, Worker, createPostgresBackend, runMigrations } from 'bullmq';
 import { deleteKeys, probeRedis, redisOptions } from '../lib/redis.js';
 import { packageVersion, quietClient, reportErrors, runSql } from './_shared.js';
 
@@ -32,7 +32,7 @@ export function bullmqSystem({ backend }) {
     label: onPg ? 'BullMQ (PostgreSQL)' : 'BullMQ (Redis)',
     kind: 'peer',
     backend,
-    workloads: onPg ? ['w1', 'w2', 'w3', 'w3a', 'w4', 'w5', 'w6'] : ['w1', 'w2', 'w3', 'w3a', 'w4', 'w5'],
+    workloads: onPg ? ['w1', 'w2', 'w3', 'w3a', 'w4', 'w5', 'w6', 'w8'] : ['w1', 'w2', 'w3', 'w3a', 'w4', 'w5', 'w8'],
     settings: onPg
       ? 'createPostgresBackend, schema "bullmq", worker concurrency 10, pool max 12 (worker) / 8 (producer)'
       : 'ioredis, worker concurrency 10; Redis durability is its own server config (see meta), not PostgreSQL\'s',
@@ -63,10 +63,29 @@ export function bullmqSystem({ backend }) {
     async producer(target, { connections }) {
       const q = queue(target, connections);
       await q.waitUntilReady();
+      let flows = null;
+      const flowProducer = () => {
+        if (flows) return flows;
+        const [opts, factory] = connect(target, connections);
+        flows = factory ? new FlowProducer(opts, factory) : new FlowProducer(opts);
+        flows.on?.('error', reportErrors('bullmq flow producer'));
+        return flows;
+      };
       return {
         add: (i) => q.add('noop', { i }),
         addMany: (indexes) => q.addBulk(indexes.map((i) => ({ name: 'noop', data: { i } }))),
-        close: () => q.close(),
+        // BullMQ's flow parent runs after its children: our fan-in child is its parent.
+        addFlow: (first, parents) =>
+          flowProducer().add({
+            name: 'noop',
+            queueName: QUEUE,
+            data: { i: first + parents },
+            children: Array.from({ length: parents }, (_, k) => ({ name: 'noop', queueName: QUEUE, data: { i: first + k } })),
+          }),
+        close: async () => {
+          await flows?.close();
+          await q.close();
+        },
       };
     },
 

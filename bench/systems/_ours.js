@@ -62,7 +62,7 @@ export function oursSystem({ id, label, rootDir, unavailable = null }) {
     label,
     kind: 'ours',
     backend: 'postgres',
-    workloads: ['w1', 'w2', 'w3', 'w3a', 'w4', 'w5', 'w6'],
+    workloads: ['w1', 'w2', 'w3', 'w3a', 'w4', 'w5', 'w6', 'w8'],
     settings: 'QueuedTasksModule.forRoot({ worker: { concurrency: 10 } }), library defaults otherwise',
     version: () => readOwnVersion(rootDir),
 
@@ -88,6 +88,12 @@ export function oursSystem({ id, label, rootDir, unavailable = null }) {
       return {
         add: (i) => queue.add(TASK, [i]),
         addMany: (indexes) => queue.addMany(indexes.map((i) => ({ name: TASK, args: [i] }))),
+        // Parents first..first+parents-1, child first+parents, in one transaction.
+        addFlow: (first, parents) =>
+          queue.flow((f) => {
+            const nodes = Array.from({ length: parents }, (_, k) => f.add(TASK, [first + k]));
+            return f.add(TASK, [first + parents], { dependsOn: nodes });
+          }),
         close: () => app.close(),
       };
     },
