@@ -4,7 +4,7 @@
  * other line must compile. Nothing here runs.
  */
 import { Injectable } from '@nestjs/common';
-import { QueuedTask, type TaskQueue, type TaskRef } from '../../lib/index.js';
+import { QueuedTask, currentTask, type TaskQueue, type TaskRef } from '../../lib/index.js';
 import type { AcceptedTaskNames } from '../../lib/interfaces/task-registry.interface.js';
 
 @Injectable()
@@ -92,6 +92,34 @@ export async function typeTests(tasks: TaskQueue): Promise<void> {
   await tasks.addMany([{ name: 'mail.welcome', args: ['a@b.c', 'Ann'], options: { priority: 1 } }]);
   // @ts-expect-error declared name, wrong arguments, in a batch
   await tasks.addMany([{ name: 'mail.welcome', args: ['a@b.c', 42], options: { priority: 1 } }]);
+
+  // Dependencies: refs, ids; flows typed end to end.
+  await tasks.add(MailTasks, 'count', [[1]], { dependsOn: [ref, '42'], onParentFailure: 'run' });
+  // @ts-expect-error onParentFailure is one of 'fail' | 'cancel' | 'run'
+  await tasks.add(MailTasks, 'count', [[1]], { dependsOn: [ref, '42'], onParentFailure: 'skip' });
+  await tasks.add(MailTasks, 'count', [[1]], { dependsOn: [ref] });
+  // @ts-expect-error dependsOn takes refs, ids or flow nodes, not numbers
+  await tasks.add(MailTasks, 'count', [[1]], { dependsOn: [42] });
+  const flowRef = await tasks.flow((f) => {
+    const welcome = f.add(MailTasks, 'sendWelcome', ['a@b.c', 'Ann']);
+    return f.add(MailTasks, 'count', [[1, 2]], { dependsOn: [welcome, ref] });
+  });
+  assertType<Equal<typeof flowRef, TaskRef<number>>>();
+  const flowResult: number = await flowRef.result();
+  void flowResult;
+  await tasks.flow((f) => f.add('mail.welcome', ['a@b.c', 'Ann']));
+  // @ts-expect-error flow tasks are checked like add: wrong argument type
+  await tasks.flow((f) => f.add('mail.welcome', ['a@b.c', 42]));
+  // @ts-expect-error the builder must return a node of the flow
+  await tasks.flow(() => ref);
+  const parentCounts = await currentTask()?.parentResults<[number, { messageId: string }]>();
+  if (parentCounts) {
+    const first: number | undefined = parentCounts[0];
+    // @ts-expect-error a parent that did not complete gives undefined
+    const second: { messageId: string } = parentCounts[1];
+    void first;
+    void second;
+  }
 
   // Without any declaration every string is a name (checked at run time); with one, only the declared.
   assertType<Equal<AcceptedTaskNames<{}>, string>>();
