@@ -6,7 +6,7 @@
  * cancel racing with a completion has exactly one winner.
  */
 import { Injectable } from '@nestjs/common';
-import { QueuedTask, TaskCancelledError, TaskNotFoundError, TaskQueue, currentTask } from '../lib/index.js';
+import { QueuedTask, SnoozeTask, TaskCancelledError, TaskNotFoundError, TaskQueue, currentTask } from '../lib/index.js';
 import { RecordedTasksProducer as RecordedTasks } from './fixtures/recorded-tasks.producer.js';
 import { createExecutionsTable, executions } from './support/executions.js';
 import { startTestApp } from './support/test-app.js';
@@ -44,6 +44,13 @@ class Local {
   async stubborn(): Promise<string> {
     await new Promise<void>((resolve) => (Local.release = resolve));
     return 'done anyway';
+  }
+
+  /** Ignores its signal, then asks to run again later: a snooze after a cancel request must not bring it back. */
+  @QueuedTask({ name: 'local.snoozer' })
+  async snoozer(): Promise<string> {
+    await new Promise<void>((resolve) => (Local.release = resolve));
+    throw new SnoozeTask(60_000);
   }
 
   /** A short run, for the race of cancels against completions. */
@@ -156,6 +163,16 @@ describe('cancel', () => {
     Local.release!();
     await expect(ref.result({ timeoutMs: 10_000 })).rejects.toBeInstanceOf(TaskCancelledError);
     expect(await stateOf(ref.id)).toMatchObject({ state: 'cancelled', result: null });
+  });
+
+  it('ends cancelled a task whose handler snoozes after its cancel was requested', async () => {
+    const app = track(await startTestApp({ url: db().url, providers: [Local] }));
+    const ref = await app.get(TaskQueue).add(Local, 'snoozer', []);
+    await waitFor(async () => Local.release !== null, 10_000, 'the handler to start');
+    expect(await ref.cancel()).toBe('requested');
+    Local.release!();
+    await expect(ref.result({ timeoutMs: 10_000 })).rejects.toBeInstanceOf(TaskCancelledError);
+    expect((await stateOf(ref.id)).state).toBe('cancelled');
   });
 
   it('has exactly one winner when cancels race with completions', async () => {
