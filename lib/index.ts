@@ -14,6 +14,7 @@ export {
   CreateQueuedTasksTables1732147200000,
   WorkerLeases1763683200000,
   ScheduledState1764115200000,
+  UniqueKeys1764288000000,
 } from '../migrations/index.js';
 export { queuedTasksEntities } from './persistence/entities/worker.entity.js';
 export { createTaskEntity, type TaskRecord } from './persistence/entities/task.entity.js';
@@ -25,7 +26,14 @@ export type {
   QueueWorkerOptions,
   QueuedTasksWorkerOptions,
 } from './interfaces/queued-tasks-options.interface.js';
-export type { QueuedTaskOptions, AddTaskOptions, TaskExecutionOptions } from './interfaces/task-options.interface.js';
+export type {
+  QueuedTaskOptions,
+  AddTaskOptions,
+  TaskExecutionOptions,
+  UniqueKeyOptions,
+  DebounceOptions,
+  ThrottleOptions,
+} from './interfaces/task-options.interface.js';
 export type { BackoffOptions } from './interfaces/backoff.interface.js';
 export type { TaskInfo, TaskState, TaskAttemptError } from './interfaces/task-info.interface.js';
 export type {

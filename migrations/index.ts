@@ -3,12 +3,14 @@ import { DEFAULT_SCHEMA } from '../lib/queued-tasks.constants.js';
 import { CreateQueuedTasksTables1732147200000 } from './1732147200000-create-queued-tasks-tables.js';
 import { WorkerLeases1763683200000 } from './1763683200000-worker-leases.js';
 import { ScheduledState1764115200000 } from './1764115200000-scheduled-state.js';
+import { UniqueKeys1764288000000 } from './1764288000000-unique-keys.js';
 
 /** Migration classes in the order they apply. Append only. */
 const MIGRATIONS: readonly (new (schema?: string) => MigrationInterface)[] = [
   CreateQueuedTasksTables1732147200000,
   WorkerLeases1763683200000,
   ScheduledState1764115200000,
+  UniqueKeys1764288000000,
 ];
 
 type MigrationClass = new () => MigrationInterface;
@@ -36,4 +38,4 @@ export function queuedTasksMigrations(schema: string = DEFAULT_SCHEMA): Migratio
   });
 }
 
-export { CreateQueuedTasksTables1732147200000, WorkerLeases1763683200000, ScheduledState1764115200000 };
+export { CreateQueuedTasksTables1732147200000, WorkerLeases1763683200000, ScheduledState1764115200000, UniqueKeys1764288000000 };

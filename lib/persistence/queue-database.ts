@@ -10,6 +10,9 @@ import { queueTables, type QueueTables } from './queue-tables.js';
 import type { SqlStatement } from './sql-statement.js';
 import { translateDatabaseError } from './translate-database-error.js';
 
+/** Runs one statement on the connection of a {@link QueueDatabase.transaction}. */
+export type QueryOn = <Row>(statement: SqlStatement | string, values?: readonly unknown[]) => Promise<Row[]>;
+
 /** How long the cancellation of a timed-out statement may take; it is best effort. */
 const CANCEL_TIMEOUT_MS = 2_000;
 
@@ -99,6 +102,48 @@ export class QueueDatabase implements OnApplicationShutdown {
         client.release(broken);
       }
       // A broken client is discarded; keep hearing its late errors.
+      if (!broken) client.removeListener('error', onError);
+    }
+  }
+
+  /**
+   * Runs `work` in one transaction on one pooled connection: its statements
+   * (through the `query` it is given, each with `timeoutMs`) commit together
+   * or not at all. Any error rolls back by dropping the connection, as a
+   * failed statement of {@link query} does; a lost COMMIT reply is a
+   * QueueUnavailableError, after which the work may or may not be written.
+   */
+  async transaction<T>(work: (query: QueryOn) => Promise<T>, timeoutMs = this.defaultTimeoutMs): Promise<T> {
+    let client: PoolClient;
+    try {
+      client = await this.checkOut(timeoutMs);
+    } catch (error) {
+      throw translateDatabaseError(error, this.tables.schema);
+    }
+    // Heard for the reason given in query().
+    let broken: Error | undefined;
+    const onError = (error: Error) => (broken ??= error);
+    client.on('error', onError);
+    const query: QueryOn = async <Row>(statement: SqlStatement | string, values: readonly unknown[] = []) => {
+      const config = typeof statement === 'string' ? { text: statement } : statement;
+      try {
+        const result = await client.query({ ...config, values: values as unknown[], query_timeout: timeoutMs } as unknown as QueryConfig);
+        return result.rows as Row[];
+      } catch (error) {
+        if (error instanceof Error && error.message === 'Query read timeout') this.cancel(client);
+        throw translateDatabaseError(error, this.tables.schema);
+      }
+    };
+    try {
+      await query('BEGIN');
+      const result = await work(query);
+      await query('COMMIT');
+      return result;
+    } catch (error) {
+      broken ??= error instanceof Error ? error : new Error(String(error));
+      throw error;
+    } finally {
+      client.release(broken);
       if (!broken) client.removeListener('error', onError);
     }
   }

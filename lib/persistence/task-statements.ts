@@ -2,12 +2,15 @@ import type { QueueTables } from './queue-tables.js';
 import type { SqlStatement } from './sql-statement.js';
 import { claimTasksStatement, recordAndClaimStatement } from './sql/claim-tasks.sql.js';
 import { recordAttemptsStatement } from './sql/complete-tasks.sql.js';
+import { debounceTaskStatement } from './sql/debounce-task.sql.js';
 import { failTaskStatement } from './sql/fail-task.sql.js';
+import { insertKeyedTaskStatement } from './sql/insert-keyed-task.sql.js';
 import { insertTaskNotifyingStatement, insertTaskStatement, insertTasksNotifyingStatement, insertTasksStatement } from './sql/insert-tasks.sql.js';
 import { notifyWakeupStatement } from './sql/notify-wakeup.sql.js';
 import { promoteDueStatement } from './sql/promote-due.sql.js';
 import { getBackoffStatement, getTaskOutcomesStatement, getTaskStatement, nextRunAtStatement } from './sql/read-tasks.sql.js';
 import { runningUnderWorkerStatement } from './sql/reconcile.sql.js';
+import { releaseTaskKeyStatement } from './sql/release-task-key.sql.js';
 import { releaseTasksStatement } from './sql/release-tasks.sql.js';
 import { rescueOrphanedTasksStatement } from './sql/rescue-orphaned-tasks.sql.js';
 import { deregisterWorkerStatement, registerWorkerStatement, renewLeaseStatement } from './sql/worker-registry.sql.js';
@@ -18,6 +21,9 @@ export type TaskStatements = Record<
   | 'insertTaskNotifying'
   | 'insertTasks'
   | 'insertTasksNotifying'
+  | 'insertKeyedTask'
+  | 'debounceTask'
+  | 'releaseTaskKey'
   | 'claimAll'
   | 'claimQueue'
   | 'recordAndClaimAll'
@@ -51,6 +57,9 @@ export function taskStatements(t: QueueTables): TaskStatements {
     insertTaskNotifying: insertTaskNotifyingStatement(t),
     insertTasks: insertTasksStatement(t),
     insertTasksNotifying: insertTasksNotifyingStatement(t),
+    insertKeyedTask: insertKeyedTaskStatement(t),
+    debounceTask: debounceTaskStatement(t),
+    releaseTaskKey: releaseTaskKeyStatement(t),
     claimAll: claimTasksStatement(t, 'all'),
     claimQueue: claimTasksStatement(t, 'queue'),
     recordAndClaimAll: recordAndClaimStatement(t, 'all'),

@@ -16,7 +16,9 @@ import type {
   TaskResultOf,
 } from '../interfaces/task-registry.interface.js';
 import { WakeupNotifier } from '../notifications/wakeup-notifier.js';
+import type { WrittenTask } from '../persistence/keyed-task-writer.js';
 import type { NewTaskRow } from '../persistence/sql/insert-tasks.sql.js';
+import type { TaskKey } from '../persistence/sql/task-key.sql.js';
 import { TaskStore } from '../persistence/task-store.js';
 import { EnqueueBatcher } from './enqueue-batcher.js';
 import { argsToJson } from './json-value.js';
@@ -75,6 +77,9 @@ export class TaskQueue {
    * const ref = await tasks.add(MailTasks, 'sendWelcome', ['a@b.c', 'Ann'], { delayMs: 5_000 });
    * const { messageId } = await ref.result();
    * ```
+   * With a `unique`, `debounce` or `throttle` key, the ref may be of the task
+   * already holding the key (`ref.deduplicated`), and nothing is written.
+   *
    * @throws TaskNotRegisteredError, TaskSerializationError, InvalidTaskOptionsError (nothing is written)
    */
   add<T, K extends MethodNames<T>>(
@@ -101,6 +106,13 @@ export class TaskQueue {
             options: params[3] as AddTaskOptions | undefined,
           };
     const { definition, row } = this.prepare(request);
+    if (hasKey(row)) {
+      // A keyed add has statements of its own (insert-keyed-task.sql.ts); the
+      // coalesced multi-row INSERT of the batcher stays the one of plain adds.
+      const written = await withPublicErrors(() => this.store.insertKeyedTask(row), 'args');
+      this.wakeFor([row], [written]);
+      return new TaskRef(written.id, definition.name, this.store, this.waiter, written.deduplicated);
+    }
     const inserted = await this.batcher.insert(row);
     return new TaskRef(inserted.id, definition.name, this.store, this.waiter);
   }
@@ -108,20 +120,24 @@ export class TaskQueue {
   /**
    * Enqueues many tasks in one statement (one round trip, one transaction):
    * either all are written or none is. Every request is validated before
-   * anything is sent.
+   * anything is sent. Requests with a `unique`, `debounce` or `throttle` key
+   * make it one transaction with a statement per keyed request; each is
+   * deduplicated as by `add`, against earlier requests of the batch too.
    */
   async addMany(requests: readonly TaskRequest[]): Promise<TaskRef<unknown>[]> {
     if (!Array.isArray(requests)) throw new TaskSerializationError('requests', 'addMany takes an array of requests');
     const prepared = requests.map((request, index) => this.prepare(request, `requests[${index}]`));
     if (prepared.length === 0) return [];
-    const inserted = await withPublicErrors(() => this.store.insertTasks(prepared.map((p) => p.row)), 'requests');
-    const earliest = new Map<string, number>();
-    prepared.forEach((p, index) => {
-      const runAt = inserted[index]!.run_at.getTime();
-      earliest.set(p.row.queue, Math.min(earliest.get(p.row.queue) ?? Infinity, runAt));
-    });
-    for (const [queue, runAt] of earliest) this.notifier.wake(queue, runAt);
-    return inserted.map((row, index) => new TaskRef(row.id, prepared[index]!.definition.name, this.store, this.waiter));
+    const rows = prepared.map((p) => p.row);
+    // Keys need statements of their own, in one transaction; a batch without
+    // keys stays one statement.
+    const written: WrittenTask[] = rows.some(hasKey)
+      ? await withPublicErrors(() => this.store.insertTasksWithKeys(rows), 'requests')
+      : (await withPublicErrors(() => this.store.insertTasks(rows), 'requests')).map((row) => ({ ...row, deduplicated: false }));
+    this.wakeFor(rows, written);
+    return written.map(
+      (row, index) => new TaskRef(row.id, prepared[index]!.definition.name, this.store, this.waiter, row.deduplicated),
+    );
   }
 
   /** Everything stored about a task. @throws TaskNotFoundError */
@@ -135,6 +151,21 @@ export class TaskQueue {
   async ref<TResult = unknown>(id: string): Promise<TaskRef<TResult>> {
     const info = await this.get(id);
     return new TaskRef<TResult>(info.id, info.name, this.store, this.waiter);
+  }
+
+  /**
+   * Wakes the workers of the queues that got a task (or a debounced task's
+   * new run time), once per queue with its earliest run time. A duplicate of
+   * a unique or throttle key changed nothing, and wakes nobody.
+   */
+  private wakeFor(rows: readonly NewTaskRow[], written: readonly WrittenTask[]): void {
+    const earliest = new Map<string, number>();
+    rows.forEach((row, index) => {
+      const task = written[index]!;
+      if (task.deduplicated && row.key?.kind !== 'debounce') return;
+      earliest.set(row.queue, Math.min(earliest.get(row.queue) ?? Infinity, task.run_at.getTime()));
+    });
+    for (const [queue, runAt] of earliest) this.notifier.wake(queue, runAt);
   }
 
   /** `where` names a request of a batch in errors (`requests[2]`); empty for a single `add`. */
@@ -157,7 +188,12 @@ export class TaskQueue {
         maxAttempts: options.maxAttempts,
         backoff: storedBackoff(options.backoff),
         timeoutMs: options.timeoutMs,
+        key: options.key,
       },
     };
   }
+}
+
+function hasKey(row: NewTaskRow): row is NewTaskRow & { key: TaskKey } {
+  return row.key != null;
 }

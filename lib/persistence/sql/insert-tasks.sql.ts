@@ -1,5 +1,6 @@
 import type { QueueTables } from '../queue-tables.js';
 import { prepared, type SqlStatement } from '../sql-statement.js';
+import type { TaskKey } from './task-key.sql.js';
 
 /** Everything needed to write one task. `runAt` null means "now + delayMs" on the database's clock. */
 export interface NewTaskRow {
@@ -14,6 +15,8 @@ export interface NewTaskRow {
   /** JSON text or null. */
   backoff: string | null;
   timeoutMs: number | null;
+  /** A unique, debounce or throttle key: such a row is written by insert-keyed-task.sql.ts, never by the statements here. */
+  key?: TaskKey | null;
 }
 
 /**
@@ -32,7 +35,7 @@ export function insertTaskStatement(t: QueueTables): SqlStatement {
 }
 
 /** Run time of a new task: the one given, or now + delay on the database's clock. */
-function runAtSql(runAt: string, delayMs: string): string {
+export function runAtSql(runAt: string, delayMs: string): string {
   return `COALESCE(${runAt}, now() + ${delayMs} * interval '1 millisecond')`;
 }
 
