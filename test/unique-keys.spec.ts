@@ -57,12 +57,13 @@ const open = async (label: string) => (await waitFor(() => gates.get(label), 10_
 
 describe('unique, debounce and throttle keys', () => {
   const { db, track } = useTestDatabase();
-  const app = async (worker: boolean) =>
+  /** With `pollIntervalMs` long, only wake-ups and timers start tasks on time. */
+  const app = async (worker: boolean, pollIntervalMs = 200) =>
     track(
       await startTestApp({
         url: db().url,
         providers: [Digest],
-        worker: worker ? { pollIntervalMs: 200, shutdownTimeoutMs: 2_000 } : { enabled: false },
+        worker: worker ? { pollIntervalMs, shutdownTimeoutMs: 2_000 } : { enabled: false },
       }),
     ).get(TaskQueue);
   const rowsOf = (key: string) =>
@@ -202,7 +203,8 @@ describe('unique, debounce and throttle keys', () => {
   });
 
   it('debounce: five calls make one run, with the last arguments, after the last delay', async () => {
-    const tasks = await app(true);
+    // No poll: the worker's timer, armed for the first run time, finds nothing due then and re-arms from the database.
+    const tasks = await app(true, 60_000);
     const refs = [];
     let lastCall = 0;
     for (let n = 1; n <= 5; n++) {
@@ -240,6 +242,18 @@ describe('unique, debounce and throttle keys', () => {
     await open(last);
     if (!third.deduplicated) await open('deb-run-3');
     await third.result({ timeoutMs: 10_000 });
+  });
+
+  it('debounce moved to an earlier run time wakes the worker for it', async () => {
+    const tasks = await app(true, 60_000);
+    const first = await tasks.add(Digest, 'send', ['soon', 1], { debounce: { key: 'soon', delayMs: 30_000 } });
+    await sleep(200);
+    const moved = await tasks.add(Digest, 'send', ['soon', 2], { debounce: { key: 'soon', delayMs: 0 } });
+    expect([moved.id, moved.deduplicated]).toEqual([first.id, true]);
+    const started = Date.now();
+    await first.result({ timeoutMs: 5_000 });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(runs.map((run) => run.args)).toEqual([['soon', 2]]);
   });
 
   it('debounce moves a pending task to its new, later run time', async () => {

@@ -21,6 +21,8 @@ export interface WrittenTask {
   id: string;
   run_at: Date;
   deduplicated: boolean;
+  /** The holder's queue, which a later call's options do not change. Absent for a task of a plain insert (the row's own). */
+  queue?: string;
 }
 
 type Statements = Pick<TaskStatements, 'insertKeyedTask' | 'debounceTask' | 'releaseTaskKey' | 'insertTasks'>;
@@ -44,7 +46,7 @@ export async function writeKeyedTask(query: QueryOn, statements: Statements, row
       ? await query<Found>(statements.debounceTask, debounceTaskValues(row))
       : await query<Found>(statements.insertKeyedTask, insertKeyedTaskValues(row));
     if (!found) continue;
-    if (found.holds) return { id: found.id, run_at: found.run_at, deduplicated: found.deduplicated };
+    if (found.holds) return { id: found.id, run_at: found.run_at, deduplicated: found.deduplicated, queue: found.queue };
     await query(statements.releaseTaskKey, [found.id]);
   }
   throw new QueueDatabaseError(`the ${row.key.kind} key of a "${row.name}" task changed hands ${MAX_ROUNDS} times during one add`, undefined);

@@ -163,7 +163,8 @@ export class TaskQueue {
     rows.forEach((row, index) => {
       const task = written[index]!;
       if (task.deduplicated && row.key?.kind !== 'debounce') return;
-      earliest.set(row.queue, Math.min(earliest.get(row.queue) ?? Infinity, task.run_at.getTime()));
+      const queue = task.queue ?? row.queue;
+      earliest.set(queue, Math.min(earliest.get(queue) ?? Infinity, task.run_at.getTime()));
     });
     for (const [queue, runAt] of earliest) this.notifier.wake(queue, runAt);
   }

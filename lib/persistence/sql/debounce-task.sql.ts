@@ -37,15 +37,15 @@ export function debounceTaskStatement(t: QueueTables): SqlStatement {
           state = CASE WHEN d.state = 'blocked' THEN d.state ELSE ${initialState('r.run_at')} END
       FROM (SELECT ${runAtSql('$5::timestamptz', '$6::integer')} AS run_at) r
       WHERE d.id = (SELECT id FROM holder) AND ${notStartedSql('d')}
-      RETURNING d.id, d.run_at
+      RETURNING d.id, d.run_at, d.queue
     ), inserted AS (
       ${keyedInsertSql(t, `'debounce'`, '$10::text', 'NULL::integer')}
     )
-    SELECT id, run_at, false AS deduplicated, true AS holds FROM inserted
+    SELECT id, run_at, queue, false AS deduplicated, true AS holds FROM inserted
     UNION ALL
-    SELECT id, run_at, true, true FROM pushed
+    SELECT id, run_at, queue, true, true FROM pushed
     UNION ALL
-    SELECT id, run_at, true, false FROM holder WHERE NOT EXISTS (SELECT 1 FROM pushed)`);
+    SELECT id, run_at, queue, true, false FROM holder WHERE NOT EXISTS (SELECT 1 FROM pushed)`);
 }
 
 export function debounceTaskValues(task: NewTaskRow & { key: { key: string } }): unknown[] {

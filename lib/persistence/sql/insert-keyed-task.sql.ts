@@ -8,7 +8,7 @@ import { keyHeldSql, keyIndexPredicate, KEY_CONFLICT_TARGET, type TaskKey } from
  * `kind`, `key`): at most one, since the index is unique.
  */
 export function keyHolderSql(t: QueueTables, kind: string, key: string): string {
-  return `SELECT h.id, h.run_at, ${keyHeldSql('h')} AS holds FROM ${t.tasks} h
+  return `SELECT h.id, h.run_at, h.queue, ${keyHeldSql('h')} AS holds FROM ${t.tasks} h
       WHERE h.name = $1 AND h.unique_kind = ${kind} AND h.unique_key = ${key} AND ${keyIndexPredicate('h')}`;
 }
 
@@ -24,7 +24,7 @@ export function keyedInsertSql(t: QueueTables, kind: string, key: string, holdMs
       FROM (SELECT ${runAtSql('$5::timestamptz', '$6::integer')} AS run_at) r
       WHERE NOT EXISTS (SELECT 1 FROM holder)
       ON CONFLICT ${KEY_CONFLICT_TARGET} DO NOTHING
-      RETURNING id, run_at`;
+      RETURNING id, run_at, queue`;
 }
 
 /**
@@ -57,9 +57,9 @@ export function insertKeyedTaskStatement(t: QueueTables): SqlStatement {
     ), inserted AS (
       ${keyedInsertSql(t, '$10::text', '$11::text', '$12::integer')}
     )
-    SELECT id, run_at, false AS deduplicated, true AS holds FROM inserted
+    SELECT id, run_at, queue, false AS deduplicated, true AS holds FROM inserted
     UNION ALL
-    SELECT id, run_at, true, holds FROM holder`);
+    SELECT id, run_at, queue, true, holds FROM holder`);
 }
 
 export function insertKeyedTaskValues(task: NewTaskRow & { key: TaskKey }): unknown[] {
