@@ -14,9 +14,11 @@ export function keyHolderSql(t: QueueTables, kind: string, key: string): string 
 
 /**
  * The insert of a keyed task ($1–$9 as insert-tasks.sql.ts; `kind`, `key`;
- * `holdMs`: ms its key is held whatever its state, or NULL), written only
- * when the `holder` CTE found no row, and never beside a holder the
- * snapshot missed: ON CONFLICT DO NOTHING on the key's index.
+ * `holdMs`: ms its key is held whatever its state, or NULL), never beside a
+ * holder the snapshot missed: ON CONFLICT DO NOTHING on the key's index.
+ * Tried only when the `holder` CTE found no row: a row it found is in the
+ * index, held or lapsed, so the insert could only conflict, and skipping it
+ * spares each duplicate an identity value and a probe of the index.
  */
 export function keyedInsertSql(t: QueueTables, kind: string, key: string, holdMs: string): string {
   return `INSERT INTO ${t.tasks} (name, queue, args, priority, run_at, state, max_attempts, backoff, timeout_ms, unique_kind, unique_key, unique_until)

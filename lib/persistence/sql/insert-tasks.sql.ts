@@ -15,7 +15,7 @@ export interface NewTaskRow {
   /** JSON text or null. */
   backoff: string | null;
   timeoutMs: number | null;
-  /** A unique, debounce or throttle key: such a row is written by insert-keyed-task.sql.ts, never by the statements here. */
+  /** A unique, debounce or throttle key: such a row is written by insert-keyed-task.sql.ts or debounce-task.sql.ts, never by the statements here. */
   key?: TaskKey | null;
 }
 
