@@ -19,6 +19,7 @@ export {
   WorkerLeases1763683200000,
   ScheduledState1764115200000,
   TaskControl1764201600000,
+  UniqueKeys1764288000000,
 } from '../migrations/index.js';
 export { queuedTasksEntities } from './persistence/entities/worker.entity.js';
 export { createTaskEntity, type TaskRecord } from './persistence/entities/task.entity.js';
@@ -30,7 +31,17 @@ export type {
   QueueWorkerOptions,
   QueuedTasksWorkerOptions,
 } from './interfaces/queued-tasks-options.interface.js';
-export type { QueuedTaskOptions, AddTaskOptions, TaskExecutionOptions, TaskDependency, OnParentFailure, EnqueueManyOptions } from './interfaces/task-options.interface.js';
+export type {
+  QueuedTaskOptions,
+  AddTaskOptions,
+  TaskExecutionOptions,
+  TaskDependency,
+  OnParentFailure,
+  EnqueueManyOptions,
+  UniqueKeyOptions,
+  DebounceOptions,
+  ThrottleOptions,
+} from './interfaces/task-options.interface.js';
 export type { BackoffOptions } from './interfaces/backoff.interface.js';
 export type { TaskInfo, TaskState, TaskAttemptError, CancelOutcome, ParentTaskInfo, TaskSnooze } from './interfaces/task-info.interface.js';
 export type {

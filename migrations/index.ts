@@ -4,6 +4,7 @@ import { CreateQueuedTasksTables1732147200000 } from './1732147200000-create-que
 import { WorkerLeases1763683200000 } from './1763683200000-worker-leases.js';
 import { ScheduledState1764115200000 } from './1764115200000-scheduled-state.js';
 import { TaskControl1764201600000 } from './1764201600000-task-control.js';
+import { UniqueKeys1764288000000 } from './1764288000000-unique-keys.js';
 
 /** Migration classes in the order they apply. Append only. */
 const MIGRATIONS: readonly (new (schema?: string) => MigrationInterface)[] = [
@@ -11,6 +12,7 @@ const MIGRATIONS: readonly (new (schema?: string) => MigrationInterface)[] = [
   WorkerLeases1763683200000,
   ScheduledState1764115200000,
   TaskControl1764201600000,
+  UniqueKeys1764288000000,
 ];
 
 type MigrationClass = new () => MigrationInterface;
@@ -38,4 +40,4 @@ export function queuedTasksMigrations(schema: string = DEFAULT_SCHEMA): Migratio
   });
 }
 
-export { CreateQueuedTasksTables1732147200000, WorkerLeases1763683200000, ScheduledState1764115200000, TaskControl1764201600000 };
+export { CreateQueuedTasksTables1732147200000, WorkerLeases1763683200000, ScheduledState1764115200000, TaskControl1764201600000, UniqueKeys1764288000000 };

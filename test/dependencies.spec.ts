@@ -6,6 +6,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import {
+  InvalidTaskOptionsError,
   NonRetryableError,
   ParentTaskNotFoundError,
   QueuedTask,
@@ -172,6 +173,14 @@ describe('dependencies', () => {
     expect(inBatch).toBeInstanceOf(ParentTaskNotFoundError);
     expect(await db().query(`SELECT id, has_children FROM queued_tasks.tasks ORDER BY id`)).toEqual(before);
     expect(await db().query(`SELECT * FROM queued_tasks.task_dependencies ORDER BY parent_id, child_id`)).toEqual(edgesBefore);
+  });
+
+  it('refuses a unique key together with dependsOn, writing nothing', async () => {
+    const tasks = await producer();
+    const parent = await tasks.add(Graph, 'value', ['p'], { delayMs: 60_000 });
+    const error = await tasks.add(Graph, 'value', ['k'], { dependsOn: [parent], unique: { key: 'k' } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidTaskOptionsError);
+    expect((await tasks.get(parent.id)).children).toEqual([]);
   });
 
   it('runs a 1,000-child fan-out from one parent', async () => {

@@ -112,6 +112,24 @@ describe('transactional enqueue', () => {
     expect(child).toEqual({ state: 'blocked', pending_parents: 1 });
   }));
 
+  it('deduplicates unique keys inside the transaction, and keeps nothing of them after a rollback', () => withAppData(async () => {
+    const tasks = track(await startTestApp({ url: db().url, providers: [Mail], worker: { enabled: false } })).get(TaskQueue);
+    const refs = await appData.transaction(async (manager) => {
+      const first = await tasks.add(Mail, 'welcome', ['keyed@tx'], { manager, unique: { key: 'welcome:keyed' } });
+      const second = await tasks.add(Mail, 'welcome', ['keyed@tx'], { manager, unique: { key: 'welcome:keyed' } });
+      return [first, second];
+    });
+    expect([refs[0]!.deduplicated, refs[1]!.deduplicated, refs[1]!.id]).toEqual([false, true, refs[0]!.id]);
+    await appData
+      .transaction(async (manager) => {
+        await tasks.add(Mail, 'welcome', ['rolled-key@tx'], { manager, unique: { key: 'welcome:rolled' } });
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
+    const again = await tasks.add(Mail, 'welcome', ['rolled-key@tx'], { unique: { key: 'welcome:rolled' } });
+    expect(again.deduplicated).toBe(false);
+  }));
+
   it('refuses a manager outside a transaction, and one given per request of a batch', () => withAppData(async () => {
     const tasks = track(await startTestApp({ url: db().url, providers: [Mail], worker: { enabled: false } })).get(TaskQueue);
     await expect(tasks.add(Mail, 'welcome', ['no@tx'], { manager: appData.manager })).rejects.toBeInstanceOf(InvalidTaskOptionsError);

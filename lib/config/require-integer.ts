@@ -1,4 +1,5 @@
 import { InvalidModuleOptionsError } from '../errors/invalid-module-options.error.js';
+import { InvalidTaskOptionsError } from '../errors/invalid-task-options.error.js';
 
 /** Largest value of a PostgreSQL `integer`, and the longest delay Node's timers take (larger ones fire at once). */
 export const MAX_INT = 2_147_483_647;
@@ -7,6 +8,13 @@ export const MAX_INT = 2_147_483_647;
 export function requireInteger(name: string, value: unknown, min: number, max = MAX_INT): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new InvalidModuleOptionsError(`${name} must be an integer between ${min} and ${max} (got ${describeValue(value)})`);
+  }
+}
+
+/** Rejects a task option (`option`, given in `where`) that is not an integer in `[min, MAX_INT]`. */
+export function requireIntegerOption(option: string, value: unknown, min: number, where: string): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_INT) {
+    throw new InvalidTaskOptionsError(option, `must be an integer between ${min} and ${MAX_INT} (got ${describeValue(value)})`, where);
   }
 }
 

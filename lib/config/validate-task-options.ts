@@ -1,7 +1,8 @@
 import { InvalidTaskOptionsError } from '../errors/invalid-task-options.error.js';
 import type { BackoffOptions } from '../interfaces/backoff.interface.js';
 import type { AddTaskOptions, QueuedTaskOptions, TaskExecutionOptions } from '../interfaces/task-options.interface.js';
-import { describeValue, MAX_INT } from './require-integer.js';
+import { describeValue, MAX_INT, requireIntegerOption as requireInt } from './require-integer.js';
+import { validateKeyOptions } from './validate-task-key.js';
 
 /**
  * The one validator of task options, wherever they are given: module
@@ -67,6 +68,7 @@ export function validateAddOptions(options: AddTaskOptions, where: string): void
       throw new InvalidTaskOptionsError('runAt', `must fall between the years 1 and 9999 (got ${options.runAt.toISOString()})`, where);
     }
   }
+  validateKeyOptions(options, where);
 }
 
 /** Parents of one task, at most: each costs a locked row and an edge. */
@@ -111,11 +113,5 @@ function validateBackoff(backoff: BackoffOptions, where: string): void {
   if (backoff.maxDelayMs !== undefined) requireInt('backoff.maxDelayMs', backoff.maxDelayMs, 0, where);
   if (backoff.jitter !== undefined && typeof backoff.jitter !== 'boolean') {
     throw new InvalidTaskOptionsError('backoff.jitter', `must be a boolean (got ${describeValue(backoff.jitter)})`, where);
-  }
-}
-
-function requireInt(option: string, value: unknown, min: number, where: string): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_INT) {
-    throw new InvalidTaskOptionsError(option, `must be an integer between ${min} and ${MAX_INT} (got ${describeValue(value)})`, where);
   }
 }

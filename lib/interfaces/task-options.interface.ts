@@ -48,12 +48,59 @@ export type TaskDependency = string | { readonly id: string } | { readonly flowN
 /** What a child does when a parent it depends on ends `failed` or `cancelled`. */
 export type OnParentFailure = 'fail' | 'cancel' | 'run';
 
+/**
+ * A unique key: while a task holds it, adding the same task with the same key
+ * writes nothing and returns the holder's ref (`deduplicated: true`).
+ * Keys are scoped by task name: two different tasks never share one.
+ */
+export interface UniqueKeyOptions {
+  /** 1 to 255 characters, no control characters. */
+  key: string;
+  /**
+   * `'active'`: the task holds its key from `add` until it finishes (retries included).
+   * `'any'`: it also holds it once finished, until `ttlMs` after it was added.
+   * @default 'active'
+   */
+  scope?: 'active' | 'any';
+  /** With scope `'any'` (and required by it): ms after the add during which even a finished task holds the key. */
+  ttlMs?: number;
+}
+
+/**
+ * A debounce key: one not-yet-started task per key. Each call with the key
+ * moves that task's run time to `delayMs` from now and replaces its
+ * arguments; once the task has started, the next call makes a new one.
+ */
+export interface DebounceOptions {
+  /** 1 to 255 characters, no control characters. Scoped by task name. */
+  key: string;
+  /** The task runs this many ms after the latest call. Exclusive with `delayMs` and `runAt` of the call. */
+  delayMs: number;
+}
+
+/**
+ * A throttle key: at most one task per key per period, the period starting
+ * at the add that was accepted. Calls within it return that task's ref.
+ */
+export interface ThrottleOptions {
+  /** 1 to 255 characters, no control characters. Scoped by task name. */
+  key: string;
+  /** Length of the period, in ms. */
+  periodMs: number;
+}
+
 /** Options of one `TaskQueue.add` call. */
 export interface AddTaskOptions extends TaskExecutionOptions {
   /** Run no sooner than this many ms from now. Exclusive with `runAt`. */
   delayMs?: number;
   /** Run no sooner than this moment. Exclusive with `delayMs`. */
   runAt?: Date;
+  /** At most one task holding this key (see {@link UniqueKeyOptions}). Exclusive with `debounce` and `throttle`. */
+  unique?: UniqueKeyOptions;
+  /** Collapse calls into one later run (see {@link DebounceOptions}). Exclusive with `unique` and `throttle`. */
+  debounce?: DebounceOptions;
+  /** At most one task per period (see {@link ThrottleOptions}). Exclusive with `unique` and `debounce`. */
+  throttle?: ThrottleOptions;
   /**
    * Parents this task waits for (fan-in): it stays `blocked` until every one
    * of them completed, and is released in the transaction of the last one's

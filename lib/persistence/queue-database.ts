@@ -7,9 +7,11 @@ import { InvalidModuleOptionsError } from '../errors/invalid-module-options.erro
 import { QueueUnavailableError } from '../errors/queue-unavailable.error.js';
 import { dedicatedClientConfig } from './dedicated-client-config.js';
 import { queueTables, type QueueTables } from './queue-tables.js';
-import type { EnqueueExecutor } from './enqueue-executor.js';
 import type { SqlStatement } from './sql-statement.js';
 import { translateDatabaseError } from './translate-database-error.js';
+
+/** Runs one statement on the connection of a {@link QueueDatabase.transaction}. */
+export type QueryOn = <Row>(statement: SqlStatement | string, values?: readonly unknown[]) => Promise<Row[]>;
 
 /** How long the cancellation of a timed-out statement may take; it is best effort. */
 const CANCEL_TIMEOUT_MS = 2_000;
@@ -105,28 +107,41 @@ export class QueueDatabase implements OnApplicationShutdown {
   }
 
   /**
-   * Runs `work` in a transaction on one pooled connection: committed when it
-   * resolves, rolled back when it throws (its error is rethrown).
+   * Runs `work` in one transaction on one pooled connection: its statements
+   * (through the `query` it is given, each with `timeoutMs`) commit together
+   * or not at all. Any error rolls back by dropping the connection, as a
+   * failed statement of {@link query} does; a lost COMMIT reply is a
+   * QueueUnavailableError, after which the work may or may not be written.
    */
-  async transaction<T>(work: (executor: EnqueueExecutor) => Promise<T>, timeoutMs = this.defaultTimeoutMs): Promise<T> {
+  async transaction<T>(work: (query: QueryOn) => Promise<T>, timeoutMs = this.defaultTimeoutMs): Promise<T> {
     let client: PoolClient;
     try {
       client = await this.checkOut(timeoutMs);
     } catch (error) {
       throw translateDatabaseError(error, this.tables.schema);
     }
+    // Heard for the reason given in query().
     let broken: Error | undefined;
     const onError = (error: Error) => (broken ??= error);
     client.on('error', onError);
-    const run = async (config: QueryConfig) => (await client.query({ ...config, query_timeout: timeoutMs } as unknown as QueryConfig)).rows;
+    const query: QueryOn = async <Row>(statement: SqlStatement | string, values: readonly unknown[] = []) => {
+      const config = typeof statement === 'string' ? { text: statement } : statement;
+      try {
+        const result = await client.query({ ...config, values: values as unknown[], query_timeout: timeoutMs } as unknown as QueryConfig);
+        return result.rows as Row[];
+      } catch (error) {
+        if (error instanceof Error && error.message === 'Query read timeout') this.cancel(client);
+        throw translateDatabaseError(error, this.tables.schema);
+      }
+    };
     try {
-      await run({ text: 'BEGIN' });
-      const result = await work({ query: async <Row>(statement: SqlStatement, values: readonly unknown[]) => (await run({ ...statement, values: values as unknown[] })) as Row[] });
-      await run({ text: 'COMMIT' });
+      await query('BEGIN');
+      const result = await work(query);
+      await query('COMMIT');
       return result;
     } catch (error) {
-      broken ??= await run({ text: 'ROLLBACK' }).then(() => undefined, (rollbackError: Error) => rollbackError);
-      throw translateDatabaseError(error, this.tables.schema);
+      broken ??= error instanceof Error ? error : new Error(String(error));
+      throw error;
     } finally {
       client.release(broken);
       if (!broken) client.removeListener('error', onError);

@@ -4,12 +4,15 @@ import { cancelTasksStatement } from './sql/cancel-tasks.sql.js';
 import { insertGraphStatement, lockParentsStatement } from './sql/insert-graph.sql.js';
 import { claimTasksStatement, recordAndClaimStatement } from './sql/claim-tasks.sql.js';
 import { recordAttemptsStatement } from './sql/complete-tasks.sql.js';
+import { debounceTaskStatement } from './sql/debounce-task.sql.js';
 import { failTaskStatement } from './sql/fail-task.sql.js';
+import { insertKeyedTaskStatement } from './sql/insert-keyed-task.sql.js';
 import { insertTaskNotifyingStatement, insertTaskStatement, insertTasksNotifyingStatement, insertTasksStatement } from './sql/insert-tasks.sql.js';
 import { notifyWakeupStatement } from './sql/notify-wakeup.sql.js';
 import { promoteDueStatement } from './sql/promote-due.sql.js';
 import { getBackoffStatement, getParentsStatement, getTaskOutcomesStatement, getTaskStatement, missingTasksStatement, nextRunAtStatement } from './sql/read-tasks.sql.js';
 import { runningUnderWorkerStatement } from './sql/reconcile.sql.js';
+import { releaseTaskKeyStatement } from './sql/release-task-key.sql.js';
 import { releaseTasksStatement } from './sql/release-tasks.sql.js';
 import { rescueOrphanedTasksStatement } from './sql/rescue-orphaned-tasks.sql.js';
 import { snoozeTaskStatement } from './sql/snooze-task.sql.js';
@@ -21,6 +24,9 @@ export type TaskStatements = Record<
   | 'insertTaskNotifying'
   | 'insertTasks'
   | 'insertTasksNotifying'
+  | 'insertKeyedTask'
+  | 'debounceTask'
+  | 'releaseTaskKey'
   | 'claimAll'
   | 'claimQueue'
   | 'recordAndClaimAll'
@@ -60,6 +66,9 @@ export function taskStatements(t: QueueTables): TaskStatements {
     insertTaskNotifying: insertTaskNotifyingStatement(t),
     insertTasks: insertTasksStatement(t),
     insertTasksNotifying: insertTasksNotifyingStatement(t),
+    insertKeyedTask: insertKeyedTaskStatement(t),
+    debounceTask: debounceTaskStatement(t),
+    releaseTaskKey: releaseTaskKeyStatement(t),
     claimAll: claimTasksStatement(t, 'all'),
     claimQueue: claimTasksStatement(t, 'queue'),
     recordAndClaimAll: recordAndClaimStatement(t, 'all'),

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { BackoffOptions } from '../interfaces/backoff.interface.js';
-import { QueueDatabase } from './queue-database.js';
+import { QueueDatabase, type QueryOn } from './queue-database.js';
 import type { EnqueueExecutor } from './enqueue-executor.js';
 import type { PlannedGraph } from './planned-graph.js';
 import type { ParentTaskInfo, TaskState } from '../interfaces/task-info.interface.js';
+import { writeKeyedTask, writeTasksInOrder, type WrittenTask } from './keyed-task-writer.js';
+import type { TaskKey } from './sql/task-key.sql.js';
 import { ControlConnection } from './control-connection.js';
 import { markersOf, outcomesOf, type AttemptRecords, type FailedAttempt, type SnoozedAttempt } from './attempt-records.js';
 import { insertTaskValues, insertTasksValues, type NewTaskRow } from './sql/insert-tasks.sql.js';
@@ -13,6 +15,12 @@ import { taskStatements, type TaskStatements } from './task-statements.js';
 import type { ClaimResult, RescueOutcome, TaskOutcomeRow, WorkerRegistration } from './task-store-types.js';
 
 export type { ClaimResult, RescueOutcome, TaskOutcomeRow, WorkerRegistration } from './task-store-types.js';
+
+/** SQLSTATEs of a transaction PostgreSQL aborted to break a deadlock or a serialization conflict: nothing of it was written. */
+const DEADLOCK = '40P01';
+const SERIALIZATION_FAILURE = '40001';
+/** Sends of a keyed batch's transaction, at most. */
+const TRANSACTION_ATTEMPTS = 3;
 
 /**
  * Every statement the queue runs, bound to one schema. The SQL itself, with
@@ -45,6 +53,28 @@ export class TaskStore {
   insertTasks(tasks: readonly NewTaskRow[], wakeupPayload?: string): Promise<{ id: string; run_at: Date }[]> {
     if (wakeupPayload === undefined) return this.db.query(this.statements.insertTasks, insertTasksValues(tasks));
     return this.db.query(this.statements.insertTasksNotifying, [...insertTasksValues(tasks), this.channel, wakeupPayload]);
+  }
+
+  /** A task with a unique, debounce or throttle key: written, or the task holding that key found (see keyed-task-writer.ts). */
+  insertKeyedTask(task: NewTaskRow & { key: TaskKey }): Promise<WrittenTask> {
+    return writeKeyedTask((statement, values) => this.db.query(statement, values), this.statements, task);
+  }
+
+  /**
+   * Tasks some of which have keys, in one transaction (see writeTasksInOrder).
+   * Two such batches taking the same keys in opposite orders can deadlock;
+   * PostgreSQL then aborts one, which is sent again, since nothing of it was
+   * written.
+   */
+  async insertTasksWithKeys(tasks: readonly NewTaskRow[]): Promise<WrittenTask[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction((query) => writeTasksInOrder(query, this.statements, tasks));
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (attempt === TRANSACTION_ATTEMPTS || (code !== DEADLOCK && code !== SERIALIZATION_FAILURE)) throw error;
+      }
+    }
   }
 
   /**
@@ -239,9 +269,20 @@ export class TaskStore {
     return executor.query(this.statements.insertTasksNotifying, [...insertTasksValues(tasks), this.channel, wakeupPayload]);
   }
 
+  /**
+   * Tasks some of which have keys, on `executor` (the caller's transaction;
+   * see writeTasksInOrder), then one wake-up sent at its commit.
+   */
+  async insertTasksWithKeysOn(executor: EnqueueExecutor, tasks: readonly NewTaskRow[], wakeupPayload: string): Promise<WrittenTask[]> {
+    const query: QueryOn = (statement, values = []) => executor.query(typeof statement === 'string' ? { name: '', text: statement } : statement, values);
+    const written = await writeTasksInOrder(query, this.statements, tasks);
+    await executor.query(this.statements.notify, [this.channel, wakeupPayload]);
+    return written;
+  }
+
   /** Runs `work` in a transaction of the queue's pool (see QueueDatabase.transaction). */
   transaction<T>(work: (executor: EnqueueExecutor) => Promise<T>): Promise<T> {
-    return this.db.transaction(work);
+    return this.db.transaction((query) => work({ query }));
   }
 
   /** Locks stored parents and allocates ids (see insert-graph.sql.ts). */

@@ -66,6 +66,10 @@ export function prepareRequest(
     throw new InvalidTaskOptionsError('manager', 'is an option of the whole call: pass it as addMany(requests, { manager }) or flow(build, { manager })', optionsWhere);
   }
   const options = resolveTaskOptions(request.options ?? {}, definition.options, config.defaults, optionsWhere);
+  const parents = resolveParents(request.options, optionsWhere, flow);
+  if (parents.length > 0 && options.key !== null) {
+    throw new InvalidTaskOptionsError('dependsOn', 'cannot be combined with a unique, debounce or throttle key (not supported yet)', optionsWhere);
+  }
   return {
     definition,
     row: {
@@ -78,8 +82,9 @@ export function prepareRequest(
       maxAttempts: options.maxAttempts,
       backoff: storedBackoff(options.backoff),
       timeoutMs: options.timeoutMs,
+      key: options.key,
     },
-    parents: resolveParents(request.options, optionsWhere, flow),
+    parents,
     onParentFailure: request.options?.onParentFailure ?? 'fail',
   };
 }

@@ -2,6 +2,7 @@ import { DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS, DEFAULT_PRIORITY, DEFAULT_QUEUE 
 import type { BackoffOptions } from '../interfaces/backoff.interface.js';
 import type { AddTaskOptions, TaskExecutionOptions } from '../interfaces/task-options.interface.js';
 import { validateAddOptions } from '../config/validate-task-options.js';
+import type { TaskKey } from '../persistence/sql/task-key.sql.js';
 
 /** A task's options once the call, the decorator and the module defaults are merged. */
 export interface ResolvedTaskOptions {
@@ -12,6 +13,8 @@ export interface ResolvedTaskOptions {
   timeoutMs: number | null;
   runAt: Date | null;
   delayMs: number;
+  /** The call's unique, debounce or throttle key; null for most tasks. */
+  key: TaskKey | null;
 }
 
 /**
@@ -34,6 +37,15 @@ export function resolveTaskOptions(
     backoff: pick('backoff') ?? DEFAULT_BACKOFF,
     timeoutMs: pick('timeoutMs') ?? null,
     runAt: call.runAt ?? null,
-    delayMs: call.delayMs ?? 0,
+    delayMs: call.debounce?.delayMs ?? call.delayMs ?? 0,
+    key: resolveKey(call),
   };
+}
+
+/** The key as stored: its kind, and how long after the add it holds whatever the task's state (null: by state only). */
+function resolveKey(call: AddTaskOptions): TaskKey | null {
+  if (call.unique) return { kind: 'unique', key: call.unique.key, holdMs: call.unique.scope === 'any' ? call.unique.ttlMs! : null };
+  if (call.debounce) return { kind: 'debounce', key: call.debounce.key, holdMs: null };
+  if (call.throttle) return { kind: 'throttle', key: call.throttle.key, holdMs: call.throttle.periodMs };
+  return null;
 }

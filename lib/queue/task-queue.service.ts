@@ -15,6 +15,9 @@ import type {
   TaskResultOf,
 } from '../interfaces/task-registry.interface.js';
 import { WakeupNotifier } from '../notifications/wakeup-notifier.js';
+import type { WrittenTask } from '../persistence/keyed-task-writer.js';
+import type { NewTaskRow } from '../persistence/sql/insert-tasks.sql.js';
+import type { TaskKey } from '../persistence/sql/task-key.sql.js';
 import { TaskStore } from '../persistence/task-store.js';
 import { EnqueueBatcher } from './enqueue-batcher.js';
 import { FlowBuilder } from './flow-builder.js';
@@ -68,6 +71,9 @@ export class TaskQueue {
    * const ref = await tasks.add(MailTasks, 'sendWelcome', ['a@b.c', 'Ann'], { delayMs: 5_000 });
    * const { messageId } = await ref.result();
    * ```
+   * With a `unique`, `debounce` or `throttle` key, the ref may be of the task
+   * already holding the key (`ref.deduplicated`), and nothing is written.
+   *
    * @throws TaskNotRegisteredError, TaskSerializationError, InvalidTaskOptionsError (nothing is written)
    */
   add<T, K extends MethodNames<T>>(
@@ -98,14 +104,25 @@ export class TaskQueue {
     const manager = request.options?.manager;
     if (manager !== undefined) return (await this.writeInTransaction([task], managerExecutor(manager, 'add()'), 'args'))[0]!;
     if (task.parents.length > 0) return (await this.writeWithParents([task], 'args'))[0]!;
-    const inserted = await this.batcher.insert(task.row);
-    return new TaskRef(inserted.id, task.definition.name, this.store, this.waiter);
+    const { definition, row } = task;
+    if (hasKey(row)) {
+      // A keyed add has statements of its own (insert-keyed-task.sql.ts); the
+      // coalesced multi-row INSERT of the batcher stays the one of plain adds.
+      const written = await withPublicErrors(() => this.store.insertKeyedTask(row), 'args');
+      this.wakeFor([row], [written]);
+      return new TaskRef(written.id, definition.name, this.store, this.waiter, written.deduplicated);
+    }
+    const inserted = await this.batcher.insert(row);
+    return new TaskRef(inserted.id, definition.name, this.store, this.waiter);
   }
 
   /**
    * Enqueues many tasks in one statement (one round trip, one transaction):
    * either all are written or none is. Every request is validated before
-   * anything is sent. With `{ manager }`, in that TypeORM transaction (see
+   * anything is sent. Requests with a `unique`, `debounce` or `throttle` key
+   * make it one transaction with a statement per keyed request; each is
+   * deduplicated as by `add`, against earlier requests of the batch too.
+   * With `{ manager }`, in that TypeORM transaction (see
    * `AddTaskOptions.manager`).
    */
   async addMany(requests: readonly TaskRequest[], options: EnqueueManyOptions = {}): Promise<TaskRef<unknown>[]> {
@@ -115,9 +132,16 @@ export class TaskQueue {
     if (prepared.length === 0) return [];
     if (executor) return this.writeInTransaction(prepared, executor, 'requests');
     if (prepared.some((task) => task.parents.length > 0)) return this.writeWithParents(prepared, 'requests');
-    const inserted = await withPublicErrors(() => this.store.insertTasks(prepared.map((p) => p.row)), 'requests');
-    this.notifier.wakeMany(prepared.map((task, index) => ({ queue: task.row.queue, runAt: inserted[index]!.run_at.getTime() })));
-    return inserted.map((row, index) => new TaskRef(row.id, prepared[index]!.definition.name, this.store, this.waiter));
+    const rows = prepared.map((p) => p.row);
+    // Keys need statements of their own, in one transaction; a batch without
+    // keys stays one statement.
+    const written: WrittenTask[] = rows.some(hasKey)
+      ? await withPublicErrors(() => this.store.insertTasksWithKeys(rows), 'requests')
+      : (await withPublicErrors(() => this.store.insertTasks(rows), 'requests')).map((row) => ({ ...row, deduplicated: false }));
+    this.wakeFor(rows, written);
+    return written.map(
+      (row, index) => new TaskRef(row.id, prepared[index]!.definition.name, this.store, this.waiter, row.deduplicated),
+    );
   }
 
   /**
@@ -205,16 +229,19 @@ export class TaskQueue {
    * caller's rows must not join this transaction).
    */
   private async writeInTransaction(tasks: readonly PreparedTask[], executor: EnqueueExecutor, values: string): Promise<TaskRef<unknown>[]> {
-    let written: { id: string }[];
+    let written: { id: string; deduplicated?: boolean }[];
+    const rows = tasks.map((task) => task.row);
+    const queues = [...new Set(rows.map((row) => row.queue))];
+    const delayed = rows.some((row) => row.runAt !== null || row.delayMs > 0);
+    const payload = wakeupPayload(queues, null, MAX_NOTIFY_PAYLOAD_BYTES, delayed);
     if (tasks.some((task) => task.parents.length > 0)) {
       written = await withPublicErrors(() => writeGraph(this.store, tasks, (work) => work(executor)), values);
+    } else if (rows.some(hasKey)) {
+      written = await withPublicErrors(() => this.store.insertTasksWithKeysOn(executor, rows, payload), values);
     } else {
-      const rows = tasks.map((task) => task.row);
-      const queues = [...new Set(rows.map((row) => row.queue))];
-      const delayed = rows.some((row) => row.runAt !== null || row.delayMs > 0);
-      written = await withPublicErrors(() => this.store.insertTasksOn(executor, rows, wakeupPayload(queues, null, MAX_NOTIFY_PAYLOAD_BYTES, delayed)), values);
+      written = await withPublicErrors(() => this.store.insertTasksOn(executor, rows, payload), values);
     }
-    return written.map((row, index) => new TaskRef(row.id, tasks[index]!.definition.name, this.store, this.waiter));
+    return written.map((row, index) => new TaskRef(row.id, tasks[index]!.definition.name, this.store, this.waiter, row.deduplicated ?? false));
   }
 
   /** Tasks of which some have parents: one transaction (see writeGraph). */
@@ -225,4 +252,23 @@ export class TaskQueue {
     );
     return written.map((row, index) => new TaskRef(row.id, tasks[index]!.definition.name, this.store, this.waiter));
   }
+
+  /**
+   * Wakes the workers of the queues that got a task (or a debounced task's
+   * new run time), once per queue with its earliest run time. A duplicate of
+   * a unique or throttle key changed nothing, and wakes nobody.
+   */
+  private wakeFor(rows: readonly NewTaskRow[], written: readonly WrittenTask[]): void {
+    this.notifier.wakeMany(
+      rows.flatMap((row, index) => {
+        const task = written[index]!;
+        if (task.deduplicated && row.key?.kind !== 'debounce') return [];
+        return [{ queue: task.queue ?? row.queue, runAt: task.run_at.getTime() }];
+      }),
+    );
+  }
+}
+
+function hasKey(row: NewTaskRow): row is NewTaskRow & { key: TaskKey } {
+  return row.key != null;
 }

@@ -30,6 +30,13 @@ export class TaskRef<TResult = unknown> {
     readonly name: string,
     private readonly store: TaskStore,
     private readonly waiter: TaskResultWaiter,
+    /**
+     * True when the `add` that returned this ref wrote no task because the
+     * task it refers to held the call's unique, debounce or throttle key (a
+     * debounce moved that task's run time and replaced its arguments). False
+     * for a new task, and for a ref from `TaskQueue.ref()`.
+     */
+    readonly deduplicated = false,
   ) {}
 
   /** The task's current state. @throws TaskNotFoundError */

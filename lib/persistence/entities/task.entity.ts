@@ -21,6 +21,12 @@ export interface TaskRecord {
   timeoutMs: number | null;
   workerId: string | null;
   rescues: number;
+  /** The unique, debounce or throttle key the task was added with; null without one, and once an add released its lapsed hold. */
+  uniqueKey: string | null;
+  /** 'unique', 'debounce' or 'throttle' for a task added with a key, else null. */
+  uniqueKind: string | null;
+  /** Until when the key is held whatever the task's state (unique scope 'any', throttle), or null. */
+  uniqueUntil: Date | null;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -58,6 +64,9 @@ export function createTaskEntity(schema: string = DEFAULT_SCHEMA): EntitySchema<
       timeoutMs: { name: 'timeout_ms', type: 'integer', nullable: true },
       workerId: { name: 'worker_id', type: 'uuid', nullable: true },
       rescues: { type: 'integer', default: 0 },
+      uniqueKey: { name: 'unique_key', type: 'text', nullable: true },
+      uniqueKind: { name: 'unique_kind', type: 'text', nullable: true },
+      uniqueUntil: { name: 'unique_until', type: 'timestamptz', nullable: true },
       createdAt: { name: 'created_at', type: 'timestamptz', createDate: true },
       startedAt: { name: 'started_at', type: 'timestamptz', nullable: true },
       finishedAt: { name: 'finished_at', type: 'timestamptz', nullable: true },

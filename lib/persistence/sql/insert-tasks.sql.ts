@@ -1,5 +1,6 @@
 import type { QueueTables } from '../queue-tables.js';
 import { prepared, type SqlStatement } from '../sql-statement.js';
+import type { TaskKey } from './task-key.sql.js';
 
 /** Everything needed to write one task. `runAt` null means "now + delayMs" on the database's clock. */
 export interface NewTaskRow {
@@ -16,6 +17,8 @@ export interface NewTaskRow {
   timeoutMs: number | null;
   /** What it does when a parent fails (null: no parents, or the default 'fail'). */
   onParentFailure?: 'fail' | 'cancel' | 'run' | null;
+  /** A unique, debounce or throttle key: such a row is written by insert-keyed-task.sql.ts or debounce-task.sql.ts, never by the statements here. */
+  key?: TaskKey | null;
 }
 
 /**
