@@ -10,7 +10,7 @@ import { insertKeyedTaskStatement } from './sql/insert-keyed-task.sql.js';
 import { insertTaskNotifyingStatement, insertTaskStatement, insertTasksNotifyingStatement, insertTasksStatement } from './sql/insert-tasks.sql.js';
 import { notifyWakeupStatement } from './sql/notify-wakeup.sql.js';
 import { promoteDueStatement } from './sql/promote-due.sql.js';
-import { getBackoffStatement, getParentsStatement, getTaskOutcomesStatement, getTaskStatement, missingTasksStatement, nextRunAtStatement } from './sql/read-tasks.sql.js';
+import { getBackoffStatement, getParentsStatement, getTaskOutcomesStatement, getTaskStatement, nextRunAtStatement } from './sql/read-tasks.sql.js';
 import { runningUnderWorkerStatement } from './sql/reconcile.sql.js';
 import { releaseTaskKeyStatement } from './sql/release-task-key.sql.js';
 import { releaseTasksStatement } from './sql/release-tasks.sql.js';
@@ -52,7 +52,6 @@ export type TaskStatements = Record<
   | 'nextRunAtQueue'
   | 'notify'
   | 'cancel'
-  | 'missingTasks'
   | 'lockParents'
   | 'insertGraph'
   | 'parents',
@@ -94,7 +93,6 @@ export function taskStatements(t: QueueTables): TaskStatements {
     nextRunAtQueue: nextRunAtStatement(t, 'queue'),
     notify: notifyWakeupStatement(t),
     cancel: cancelTasksStatement(t),
-    missingTasks: missingTasksStatement(t),
     lockParents: lockParentsStatement(t),
     insertGraph: insertGraphStatement(t),
     parents: getParentsStatement(t),

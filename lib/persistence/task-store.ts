@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { BackoffOptions } from '../interfaces/backoff.interface.js';
-import { QueueDatabase, type QueryOn } from './queue-database.js';
-import type { EnqueueExecutor } from './enqueue-executor.js';
-import type { PlannedGraph } from './planned-graph.js';
-import type { ParentTaskInfo, TaskState } from '../interfaces/task-info.interface.js';
+import { QueueDatabase } from './queue-database.js';
+import type { ParentTaskInfo } from '../interfaces/task-info.interface.js';
 import { writeKeyedTask, writeTasksInOrder, type WrittenTask } from './keyed-task-writer.js';
+import { TransactionWrites } from './transaction-writes.js';
 import type { TaskKey } from './sql/task-key.sql.js';
 import { ControlConnection } from './control-connection.js';
 import { markersOf, outcomesOf, type AttemptRecords, type FailedAttempt, type SnoozedAttempt } from './attempt-records.js';
@@ -29,12 +28,15 @@ const TRANSACTION_ATTEMPTS = 3;
 @Injectable()
 export class TaskStore {
   private readonly statements: TaskStatements;
+  /** Writes on a transaction the caller chooses: the queue's own, or the application's. */
+  readonly writes: TransactionWrites;
 
   constructor(
     private readonly db: QueueDatabase,
     private readonly control: ControlConnection,
   ) {
     this.statements = taskStatements(db.tables);
+    this.writes = new TransactionWrites(db, this.statements, db.tables.channel);
   }
 
   get channel(): string {
@@ -264,59 +266,9 @@ export class TaskStore {
     return row ? row.run_at.getTime() - row.db_now.getTime() : undefined;
   }
 
-  /** Many tasks in one statement on `executor` (the caller's transaction), sending `wakeupPayload` at its commit. */
-  insertTasksOn(executor: EnqueueExecutor, tasks: readonly NewTaskRow[], wakeupPayload: string): Promise<{ id: string; run_at: Date }[]> {
-    return executor.query(this.statements.insertTasksNotifying, [...insertTasksValues(tasks), this.channel, wakeupPayload]);
-  }
-
-  /**
-   * Tasks some of which have keys, on `executor` (the caller's transaction;
-   * see writeTasksInOrder), then one wake-up sent at its commit.
-   */
-  async insertTasksWithKeysOn(executor: EnqueueExecutor, tasks: readonly NewTaskRow[], wakeupPayload: string): Promise<WrittenTask[]> {
-    const query: QueryOn = (statement, values = []) => executor.query(typeof statement === 'string' ? { name: '', text: statement } : statement, values);
-    const written = await writeTasksInOrder(query, this.statements, tasks);
-    await executor.query(this.statements.notify, [this.channel, wakeupPayload]);
-    return written;
-  }
-
-  /** Runs `work` in a transaction of the queue's pool (see QueueDatabase.transaction). */
-  transaction<T>(work: (executor: EnqueueExecutor) => Promise<T>): Promise<T> {
-    return this.db.transaction((query) => work({ query }));
-  }
-
-  /** Locks stored parents and allocates ids (see insert-graph.sql.ts). */
-  async lockParents(executor: EnqueueExecutor, parentIds: readonly string[], idCount: number): Promise<{ parents: { id: string; state: TaskState }[]; ids: string[] }> {
-    const [row] = await executor.query<{ parents: { id: string; state: TaskState }[]; ids: string[] }>(this.statements.lockParents, [parentIds, idCount]);
-    return row!;
-  }
-
-  /** Writes tasks with their planned start states and edges (see insert-graph.sql.ts). */
-  insertGraph(executor: EnqueueExecutor, rows: readonly NewTaskRow[], ids: readonly string[], plan: PlannedGraph): Promise<{ id: string; run_at: Date; state: TaskState }[]> {
-    return executor.query(this.statements.insertGraph, [
-      ids,
-      ...insertTasksValues(rows),
-      plan.nodes.map((node) => node.state),
-      plan.nodes.map((node) => node.pendingParents),
-      rows.map((row) => row.onParentFailure),
-      plan.nodes.map((node) => node.hasChildren),
-      plan.nodes.map((node) => node.errors),
-      plan.edges.map((edge) => edge.parentId),
-      plan.edges.map((edge) => edge.childId),
-      plan.edges.map((edge) => edge.position),
-      this.channel,
-    ]);
-  }
-
   /** The parents of task `id`, in its `dependsOn` order. */
   getParents(id: string): Promise<ParentTaskInfo[]> {
     return this.db.query(this.statements.parents, [id]);
-  }
-
-  /** Those of `ids` that name no task. */
-  async missingTasks(ids: readonly string[]): Promise<string[]> {
-    const rows = await this.db.query<{ id: string }>(this.statements.missingTasks, [ids]);
-    return rows.map((row) => row.id);
   }
 
   /** Cancels tasks `ids` (see cancel-tasks.sql.ts); outcome null for an id that names no task. */

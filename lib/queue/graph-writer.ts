@@ -30,12 +30,12 @@ export async function writeGraph(
 ): Promise<{ id: string; runAt: Date; state: TaskState }[]> {
   const storedParents = [...new Set(tasks.flatMap((task) => task.parents.flatMap((parent) => (parent.kind === 'task' ? [parent.id] : []))))];
   return inTransaction(async (executor) => {
-    const { parents, ids } = await store.lockParents(executor, storedParents, tasks.length);
+    const { parents, ids } = await store.writes.lockParents(executor, storedParents, tasks.length);
     const states = new Map(parents.map((parent) => [parent.id, parent.state]));
     const missing = storedParents.find((id) => !states.has(id));
     if (missing !== undefined) throw new ParentTaskNotFoundError(missing);
     const plan = planGraph(tasks, ids, states);
-    const rows = await store.insertGraph(
+    const rows = await store.writes.insertGraph(
       executor,
       tasks.map((task) => ({ ...task.row, onParentFailure: task.onParentFailure })),
       ids,

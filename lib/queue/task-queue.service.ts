@@ -198,18 +198,18 @@ export class TaskQueue {
   /**
    * Cancels many tasks in one statement (see {@link cancel}).
    * @returns one outcome per id, in the order given
-   * @throws TaskNotFoundError naming the first id that names no task (nothing is cancelled)
+   * @throws TaskNotFoundError naming an id that names no task (then nothing is cancelled)
    */
   async cancelMany(ids: readonly string[]): Promise<{ id: string; outcome: CancelOutcome }[]> {
     if (!Array.isArray(ids)) throw new TaskSerializationError('ids', 'cancelMany takes an array of task ids');
     const unknown = ids.find((id) => typeof id !== 'string' || !TASK_ID.test(id));
     if (unknown !== undefined) throw new TaskNotFoundError(String(unknown));
     if (ids.length === 0) return [];
-    const missing = await withPublicErrors(() => this.store.missingTasks(ids));
-    if (missing.length > 0) throw new TaskNotFoundError(missing[0]!);
+    // One statement: an unknown id makes it cancel nothing and come back without an outcome.
     const rows = await withPublicErrors(() => this.store.cancel(ids));
-    // A task deleted between the two statements is reported as finished: it is gone, nothing runs.
-    return rows.map((row) => ({ id: row.id, outcome: row.outcome ?? 'finished' }));
+    const unknownId = rows.find((row) => row.outcome === null);
+    if (unknownId) throw new TaskNotFoundError(unknownId.id);
+    return rows.map((row) => ({ id: row.id, outcome: row.outcome! }));
   }
 
   /** A ref for a task id obtained earlier (from a URL, a log, another process). @throws TaskNotFoundError */
@@ -237,9 +237,9 @@ export class TaskQueue {
     if (tasks.some((task) => task.parents.length > 0)) {
       written = await withPublicErrors(() => writeGraph(this.store, tasks, (work) => work(executor)), values);
     } else if (rows.some(hasKey)) {
-      written = await withPublicErrors(() => this.store.insertTasksWithKeysOn(executor, rows, payload), values);
+      written = await withPublicErrors(() => this.store.writes.insertTasksWithKeysOn(executor, rows, payload), values);
     } else {
-      written = await withPublicErrors(() => this.store.insertTasksOn(executor, rows, payload), values);
+      written = await withPublicErrors(() => this.store.writes.insertTasksOn(executor, rows, payload), values);
     }
     return written.map((row, index) => new TaskRef(row.id, tasks[index]!.definition.name, this.store, this.waiter, row.deduplicated ?? false));
   }
@@ -247,7 +247,7 @@ export class TaskQueue {
   /** Tasks of which some have parents: one transaction (see writeGraph). */
   private async writeWithParents(tasks: readonly PreparedTask[], values: string): Promise<TaskRef<unknown>[]> {
     const written = await withPublicErrors(
-      () => writeGraph(this.store, tasks, (work) => this.store.transaction(work)),
+      () => writeGraph(this.store, tasks, (work) => this.store.writes.transaction(work)),
       values,
     );
     return written.map((row, index) => new TaskRef(row.id, tasks[index]!.definition.name, this.store, this.waiter));

@@ -15,7 +15,8 @@ import { settleChildrenSql } from './settle-children.sql.js';
  *   died) reads the request and ends the task `cancelled`. A lost NOTIFY
  *   only delays that until the worker's next heartbeat, which reads it too;
  * - `finished`: it had already ended; nothing changes;
- * - NULL: no such task.
+ * - NULL: no such task; then nothing of the batch is cancelled (the caller
+ *   names the unknown id), all in this one statement.
  *
  * One UPDATE for both kinds, with the new state computed from the row: a
  * task claimed (or finished) between this statement's snapshot and its
@@ -27,12 +28,15 @@ import { settleChildrenSql } from './settle-children.sql.js';
 export function cancelTasksStatement(t: QueueTables): SqlStatement {
   const active = `t.state IN ('scheduled', 'pending', 'blocked', 'running')`;
   return prepared(`
-    WITH touched AS (
+    WITH missing AS (
+      SELECT wanted.id FROM unnest($1::bigint[]) AS wanted(id)
+      WHERE NOT EXISTS (SELECT 1 FROM ${t.tasks} x WHERE x.id = wanted.id)
+    ), touched AS (
       UPDATE ${t.tasks} t
       SET state = CASE WHEN t.state = 'running' THEN 'running' ELSE 'cancelled' END,
           finished_at = CASE WHEN t.state = 'running' THEN t.finished_at ELSE now() END,
           cancel_requested_at = coalesce(t.cancel_requested_at, now())
-      WHERE t.id = ANY($1::bigint[]) AND ${active}
+      WHERE t.id = ANY($1::bigint[]) AND ${active} AND NOT EXISTS (SELECT 1 FROM missing)
       RETURNING t.id, t.state, t.has_children
     ), finished AS (
       SELECT id, state, has_children FROM touched WHERE state = 'cancelled'
@@ -46,8 +50,9 @@ export function cancelTasksStatement(t: QueueTables): SqlStatement {
            WHEN touched.state = 'running' THEN 'requested'
            WHEN existing.id IS NOT NULL THEN 'finished' END AS outcome,
       (SELECT count(*) FROM requested) AS requested, (SELECT count(*) FROM children) AS children, n.notified
-    FROM unnest($1::bigint[]) AS wanted(id)
+    FROM unnest($1::bigint[]) WITH ORDINALITY AS wanted(id, ord)
     LEFT JOIN touched ON touched.id = wanted.id
     LEFT JOIN ${t.tasks} existing ON existing.id = wanted.id
-    CROSS JOIN (${notifyFinishedSql('$2')}) n`);
+    CROSS JOIN (${notifyFinishedSql('$2')}) n
+    ORDER BY wanted.ord`);
 }

@@ -47,11 +47,3 @@ export function nextRunAtStatement(t: QueueTables, scope: 'all' | 'queue'): SqlS
 export function getBackoffStatement(t: QueueTables): SqlStatement {
   return prepared(`SELECT backoff FROM ${t.tasks} WHERE id = $1`);
 }
-
-/** Those of the ids $1 that name no task (checked before a batch that must name only existing tasks). */
-export function missingTasksStatement(t: QueueTables): SqlStatement {
-  return prepared(`
-    SELECT wanted.id::text AS id FROM unnest($1::bigint[]) WITH ORDINALITY AS wanted(id, ord)
-    WHERE NOT EXISTS (SELECT 1 FROM ${t.tasks} x WHERE x.id = wanted.id)
-    ORDER BY wanted.ord`);
-}
