@@ -32,7 +32,15 @@ export class NextRunTimer {
     private readonly scope: { queue: string | null; names: () => string[]; maxRetryMs: number },
     onDue: () => void,
   ) {
-    this.timer = new WakeupTimer(onDue);
+    // The timer fires at a run time it was told of: something may be due now,
+    // even if Node fired it a millisecond before `quietUntil` by Date.now()
+    // (timers run on another clock). Without forgetting, that claim would leave
+    // out the promotion, find nothing, and, knowing the run time, not ask again
+    // until the poll.
+    this.timer = new WakeupTimer(() => {
+      this.forget();
+      onDue();
+    });
   }
 
   /** A run time heard of (epoch ms). */
