@@ -6,6 +6,7 @@
  * prints nothing per task at `log` level.
  */
 import { Injectable, type LoggerService } from '@nestjs/common';
+import pg from 'pg';
 import { QueuedTask, SnoozeTask, TaskQueue, currentTask } from '../lib/index.js';
 import { startTestApp } from './support/test-app.js';
 import { useTestDatabase } from './support/suite.js';
@@ -156,6 +157,31 @@ describe('what the queue logs', () => {
     const mentions = (level: Level) => logger.ours(level).filter((entry) => entry.message.includes(`Task ${ref.id} `)).map((entry) => entry.message);
     expect([...mentions('log'), ...mentions('warn'), ...mentions('error')]).toEqual([]);
     expect(mentions('debug')).toContain(`Task ${ref.id} (log.drowsy) attempt 1/1 snoozed for 20 ms; the attempt is given back`);
+  });
+
+  it('stays quiet when shutdown cancels a claim stuck in the database: a graceful stop is not a failure', async () => {
+    const logger = new CapturingLogger();
+    const app = await startTestApp({ url: db().url, providers: [Chatty], logger, worker: { pollIntervalMs: 60_000 } });
+    const locker = new pg.Client({ connectionString: db().url });
+    await locker.connect();
+    await sleep(300); // past the worker's first claim and its look at the next run time
+    await locker.query('BEGIN');
+    try {
+      // Every statement on the tasks table now waits; a wake-up sends a claim that hangs.
+      await locker.query('LOCK TABLE queued_tasks.tasks IN ACCESS EXCLUSIVE MODE');
+      await db().query(`SELECT pg_notify('queued_tasks_events', '{"k":"w"}')`);
+      await waitFor(
+        async () =>
+          (await db().query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name = 'nestjs-queued-tasks' AND query LIKE '%claimed AS%'`)).length > 0,
+        10_000,
+        'a claim waiting on the lock',
+      );
+      await app.close();
+    } finally {
+      await locker.query('ROLLBACK');
+      await locker.end();
+    }
+    expect([...logger.ours('warn'), ...logger.ours('error')].map((entry) => entry.message)).toEqual([]);
   });
 
   it('says how long the drain may take while running tasks finish', async () => {

@@ -131,7 +131,8 @@ export class ClaimLanes {
       } catch (error) {
         this.recorder.requeue(records, error);
         this.timer.forget();
-        this.reportError(error as Error);
+        // At shutdown the worker cancels claims still in flight itself: not a failure to report.
+        if (this.host.accepting()) this.reportError(error as Error);
         this.host.failed();
         // A statement refused for the records it carried: they are written on
         // their own now, so claim again at once.
