@@ -43,7 +43,7 @@ export type {
   ThrottleOptions,
 } from './interfaces/task-options.interface.js';
 export type { BackoffOptions } from './interfaces/backoff.interface.js';
-export type { TaskInfo, TaskState, TaskAttemptError, CancelOutcome, ParentTaskInfo, TaskSnooze } from './interfaces/task-info.interface.js';
+export type { TaskInfo, TaskState, TaskAttemptError, CancelOutcome, CancelFilter, ParentTaskInfo, TaskSnooze } from './interfaces/task-info.interface.js';
 export type {
   QueuedTasksRegistry,
   MethodNames,

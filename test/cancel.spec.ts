@@ -6,7 +6,7 @@
  * cancel racing with a completion has exactly one winner.
  */
 import { Injectable } from '@nestjs/common';
-import { QueuedTask, SnoozeTask, TaskCancelledError, TaskNotFoundError, TaskQueue, currentTask } from '../lib/index.js';
+import { InvalidTaskOptionsError, QueuedTask, SnoozeTask, TaskCancelledError, TaskNotFoundError, TaskQueue, currentTask } from '../lib/index.js';
 import { RecordedTasksProducer as RecordedTasks } from './fixtures/recorded-tasks.producer.js';
 import { createExecutionsTable, executions } from './support/executions.js';
 import { startTestApp } from './support/test-app.js';
@@ -147,6 +147,22 @@ describe('cancel', () => {
     expect(await stateOf(ref.id)).toMatchObject({ state: 'cancelled', attempts: 1 });
   });
 
+  it('cancels by name or queue in one statement, waiting tasks at once and running ones by request', async () => {
+    const app = track(await startTestApp({ url: db().url, providers: [Local] }));
+    const tasks = app.get(TaskQueue);
+    const running = await tasks.add(Local, 'wait', []);
+    await waitFor(async () => (await stateOf(running.id)).state === 'running', 10_000, 'the task to run');
+    const waiting = await Promise.all([1, 2, 3].map(() => tasks.add(Local, 'wait', [], { delayMs: 60_000 })));
+    const other = await tasks.add(Local, 'quick', [1], { delayMs: 60_000 });
+    expect(await tasks.cancelWhere({ name: 'local.wait' })).toEqual({ cancelled: 3, requested: 1 });
+    await expect(running.result({ timeoutMs: 5_000 })).rejects.toBeInstanceOf(TaskCancelledError);
+    for (const ref of waiting) expect((await stateOf(ref.id)).state).toBe('cancelled');
+    expect((await stateOf(other.id)).state).toBe('scheduled');
+    expect(await tasks.cancelWhere({ queue: 'default', states: ['pending'] })).toEqual({ cancelled: 0, requested: 0 });
+    await expect(tasks.cancelWhere({})).rejects.toBeInstanceOf(InvalidTaskOptionsError);
+    await expect(tasks.cancelWhere({ name: 'local.quick', states: [] })).rejects.toBeInstanceOf(InvalidTaskOptionsError);
+  });
+
   it('leaves a finished task alone', async () => {
     const app = track(await startTestApp({ url: db().url, providers: [Local] }));
     const ref = await app.get(TaskQueue).add(Local, 'quick', [7]);
@@ -185,7 +201,10 @@ describe('cancel', () => {
       outcomes.set(ref.id, await ref.cancel());
     }
     await waitFor(
-      async () => Number((await db().query<{ n: string }>(`SELECT count(*) AS n FROM queued_tasks.tasks WHERE state NOT IN ('completed', 'cancelled')`))[0]!.n) === 0,
+      async () =>
+        Number(
+          (await db().query<{ n: string }>(`SELECT count(*) AS n FROM queued_tasks.tasks WHERE id = ANY($1::bigint[]) AND state NOT IN ('completed', 'cancelled')`, [refs.map((r) => r.id)]))[0]!.n,
+        ) === 0,
       20_000,
       'every task to end',
     );

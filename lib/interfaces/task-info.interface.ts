@@ -24,6 +24,15 @@ export type TaskState = 'scheduled' | 'pending' | 'blocked' | 'running' | 'compl
  */
 export type CancelOutcome = 'cancelled' | 'requested' | 'finished';
 
+/** Which unfinished tasks `TaskQueue.cancelWhere` cancels: by name and/or queue, among some states. */
+export interface CancelFilter {
+  /** Registered task name. */
+  name?: string;
+  queue?: string;
+  /** @default every unfinished state: ['scheduled', 'pending', 'blocked', 'running'] */
+  states?: readonly ('scheduled' | 'pending' | 'blocked' | 'running')[];
+}
+
 /** States a task never leaves. */
 export const FINISHED_STATES: readonly TaskState[] = ['completed', 'failed', 'cancelled'];
 

@@ -1,6 +1,6 @@
 import type { QueueTables } from './queue-tables.js';
 import type { SqlStatement } from './sql-statement.js';
-import { cancelTasksStatement } from './sql/cancel-tasks.sql.js';
+import { cancelMatchingStatement, cancelTasksStatement } from './sql/cancel-tasks.sql.js';
 import { insertGraphStatement, lockParentsStatement } from './sql/insert-graph.sql.js';
 import { claimTasksStatement, recordAndClaimStatement } from './sql/claim-tasks.sql.js';
 import { recordAttemptsStatement } from './sql/complete-tasks.sql.js';
@@ -52,6 +52,7 @@ export type TaskStatements = Record<
   | 'nextRunAtQueue'
   | 'notify'
   | 'cancel'
+  | 'cancelMatching'
   | 'lockParents'
   | 'insertGraph'
   | 'parents',
@@ -93,6 +94,7 @@ export function taskStatements(t: QueueTables): TaskStatements {
     nextRunAtQueue: nextRunAtStatement(t, 'queue'),
     notify: notifyWakeupStatement(t),
     cancel: cancelTasksStatement(t),
+    cancelMatching: cancelMatchingStatement(t),
     lockParents: lockParentsStatement(t),
     insertGraph: insertGraphStatement(t),
     parents: getParentsStatement(t),

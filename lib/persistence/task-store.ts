@@ -276,6 +276,12 @@ export class TaskStore {
     return this.db.query(this.statements.cancel, [ids, this.channel]);
   }
 
+  /** Cancels every unfinished task matching the filter, in one statement (see cancelMatchingStatement). */
+  async cancelMatching(name: string | null, queue: string | null, states: readonly string[]): Promise<{ cancelled: number; requested: number }> {
+    const [row] = await this.db.query<{ cancelled: string; requested: string }>(this.statements.cancelMatching, [name, queue, states, this.channel]);
+    return { cancelled: Number(row?.cancelled ?? 0), requested: Number(row?.requested ?? 0) };
+  }
+
   async notify(payload: string): Promise<void> {
     await this.db.query(this.statements.notify, [this.channel, payload]);
   }

@@ -4,7 +4,9 @@ import type { ResolvedQueuedTasksConfig } from '../config/resolved-config.js';
 import { TaskRegistry } from '../discovery/task-registry.js';
 import { TaskNotFoundError } from '../errors/task-not-found.error.js';
 import { TaskSerializationError } from '../errors/task-serialization.error.js';
-import type { CancelOutcome, TaskInfo } from '../interfaces/task-info.interface.js';
+import type { CancelFilter, CancelOutcome, TaskInfo } from '../interfaces/task-info.interface.js';
+import { InvalidTaskOptionsError } from '../errors/invalid-task-options.error.js';
+import { isQueueName, QUEUE_NAME_RULE } from '../config/validate-task-options.js';
 import type { AddTaskOptions, EnqueueManyOptions } from '../interfaces/task-options.interface.js';
 import type {
   MethodArgs,
@@ -35,6 +37,7 @@ import { toTaskInfo } from './to-task-info.js';
 type Class<T> = abstract new (...args: never[]) => T;
 
 const TASK_ID = /^[1-9][0-9]{0,18}$/;
+const CANCELLABLE_STATES: readonly string[] = ['scheduled', 'pending', 'blocked', 'running'];
 
 /**
  * Enqueues tasks and reads them back. Inject it anywhere; it works in
@@ -210,6 +213,30 @@ export class TaskQueue {
     const unknownId = rows.find((row) => row.outcome === null);
     if (unknownId) throw new TaskNotFoundError(unknownId.id);
     return rows.map((row) => ({ id: row.id, outcome: row.outcome! }));
+  }
+
+  /**
+   * Cancels every unfinished task of a name and/or a queue, in one statement,
+   * as {@link cancel} does each: waiting ones end `cancelled`, running ones
+   * get a cancel request. At least one of `name` and `queue` is required.
+   *
+   * @example
+   * ```ts
+   * const { cancelled, requested } = await tasks.cancelWhere({ name: 'reports.extract', states: ['pending', 'scheduled'] });
+   * ```
+   * @throws InvalidTaskOptionsError for a filter naming neither, or an unknown state
+   */
+  async cancelWhere(filter: CancelFilter): Promise<{ cancelled: number; requested: number }> {
+    const where = 'cancelWhere()';
+    if (filter === null || typeof filter !== 'object') throw new InvalidTaskOptionsError('filter', 'must be an object', where);
+    const { name, queue, states = CANCELLABLE_STATES } = filter;
+    if (name === undefined && queue === undefined) throw new InvalidTaskOptionsError('filter', 'name a task name, a queue, or both', where);
+    if (name !== undefined && (typeof name !== 'string' || name.length === 0)) throw new InvalidTaskOptionsError('name', 'must be a non-empty string', where);
+    if (queue !== undefined && !isQueueName(queue)) throw new InvalidTaskOptionsError('queue', QUEUE_NAME_RULE, where);
+    if (!Array.isArray(states) || states.length === 0 || states.some((state) => !CANCELLABLE_STATES.includes(state))) {
+      throw new InvalidTaskOptionsError('states', `must list some of ${CANCELLABLE_STATES.join(', ')}`, where);
+    }
+    return withPublicErrors(() => this.store.cancelMatching(name ?? null, queue ?? null, states));
   }
 
   /** A ref for a task id obtained earlier (from a URL, a log, another process). @throws TaskNotFoundError */

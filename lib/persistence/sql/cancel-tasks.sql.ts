@@ -26,25 +26,11 @@ import { settleChildrenSql } from './settle-children.sql.js';
  * skip such a row.
  */
 export function cancelTasksStatement(t: QueueTables): SqlStatement {
-  const active = `t.state IN ('scheduled', 'pending', 'blocked', 'running')`;
   return prepared(`
     WITH missing AS (
       SELECT wanted.id FROM unnest($1::bigint[]) AS wanted(id)
       WHERE NOT EXISTS (SELECT 1 FROM ${t.tasks} x WHERE x.id = wanted.id)
-    ), touched AS (
-      UPDATE ${t.tasks} t
-      SET state = CASE WHEN t.state = 'running' THEN 'running' ELSE 'cancelled' END,
-          finished_at = CASE WHEN t.state = 'running' THEN t.finished_at ELSE now() END,
-          cancel_requested_at = coalesce(t.cancel_requested_at, now())
-      WHERE t.id = ANY($1::bigint[]) AND ${active} AND NOT EXISTS (SELECT 1 FROM missing)
-      RETURNING t.id, t.state, t.has_children
-    ), finished AS (
-      SELECT id, state, has_children FROM touched WHERE state = 'cancelled'
-    ), ${settleChildrenSql(t, '$2')}, requested AS (
-      SELECT pg_notify($2, json_build_object('k', 'c', 'ids', json_agg(id::text))::text)
-      FROM (SELECT id, (row_number() OVER ()) / 200 AS chunk FROM touched WHERE state = 'running') numbered
-      GROUP BY chunk
-    )
+    ), ${cancelCtes(t, 't.id = ANY($1::bigint[]) AND NOT EXISTS (SELECT 1 FROM missing)', '$2')}
     SELECT wanted.id::text AS id,
       CASE WHEN touched.state = 'cancelled' THEN 'cancelled'
            WHEN touched.state = 'running' THEN 'requested'
@@ -55,4 +41,39 @@ export function cancelTasksStatement(t: QueueTables): SqlStatement {
     LEFT JOIN ${t.tasks} existing ON existing.id = wanted.id
     CROSS JOIN (${notifyFinishedSql('$2')}) n
     ORDER BY wanted.ord`);
+}
+
+/**
+ * The same cancel for every unfinished task matching a filter: name $1 and
+ * queue $2 (NULL: any), among states $3; $4 is the channel. Returns how many
+ * were cancelled and how many were running (requested). Finds its rows by a
+ * scan of the unfinished ones by state (no index has the name): an operator's
+ * statement, not a hot path.
+ */
+export function cancelMatchingStatement(t: QueueTables): SqlStatement {
+  const where = `t.state = ANY($3::text[]) AND ($1::text IS NULL OR t.name = $1::text) AND ($2::text IS NULL OR t.queue = $2::text)`;
+  return prepared(`
+    WITH ${cancelCtes(t, where, '$4')}
+    SELECT (SELECT count(*) FROM touched WHERE state = 'cancelled') AS cancelled,
+      (SELECT count(*) FROM touched WHERE state = 'running') AS requested,
+      (SELECT count(*) FROM requested) AS notices, (SELECT count(*) FROM children) AS children, n.notified
+    FROM (${notifyFinishedSql('$4')}) n`);
+}
+
+/** The cancel itself over the rows `where` picks (alias `t`), with its notifications, for both statements. */
+function cancelCtes(t: QueueTables, where: string, channel: string): string {
+  return `touched AS (
+      UPDATE ${t.tasks} t
+      SET state = CASE WHEN t.state = 'running' THEN 'running' ELSE 'cancelled' END,
+          finished_at = CASE WHEN t.state = 'running' THEN t.finished_at ELSE now() END,
+          cancel_requested_at = coalesce(t.cancel_requested_at, now())
+      WHERE ${where} AND t.state IN ('scheduled', 'pending', 'blocked', 'running')
+      RETURNING t.id, t.state, t.has_children
+    ), finished AS (
+      SELECT id, state, has_children FROM touched WHERE state = 'cancelled'
+    ), ${settleChildrenSql(t, channel)}, requested AS (
+      SELECT pg_notify(${channel}, json_build_object('k', 'c', 'ids', json_agg(id::text))::text)
+      FROM (SELECT id, (row_number() OVER ()) / 200 AS chunk FROM touched WHERE state = 'running') numbered
+      GROUP BY chunk
+    )`;
 }
