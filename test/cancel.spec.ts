@@ -194,9 +194,11 @@ describe('cancel', () => {
   it('has exactly one winner when cancels race with completions', async () => {
     const app = track(await startTestApp({ url: db().url, providers: [Local], worker: { concurrency: 20 } }));
     const tasks = app.get(TaskQueue);
-    const refs = await Promise.all(Array.from({ length: 200 }, (_, i) => tasks.add(Local, 'brief', [(i % 7) * 5])));
+    const refs = await Promise.all(Array.from({ length: 200 }, (_, i) => tasks.add(Local, 'brief', [(i % 7) * 20])));
     const outcomes = new Map<string, string>();
-    for (const ref of refs) {
+    // Newest first: those are still queued when the cancels begin, the oldest long finished by the end,
+    // and the ones in between race (each task runs 0–120 ms, 20 at a time).
+    for (const ref of [...refs].reverse()) {
       await new Promise((resolve) => setTimeout(resolve, Math.random() < 0.5 ? 0 : 1));
       outcomes.set(ref.id, await ref.cancel());
     }
