@@ -6,6 +6,18 @@
 /** Metadata key under which `@QueuedTask()` stores its options on a method. */
 export const QUEUED_TASK_METADATA = 'queued-tasks:task';
 
+/** Metadata key under which `@Schedule()` stores its schedules (a list: several may decorate one method) on a method. */
+export const SCHEDULE_METADATA = 'queued-tasks:schedules';
+
+/** Schedules: slots less than this many ms old always fire (a leader hand-over); older ones follow `missed`. */
+export const DEFAULT_SCHEDULE_GRACE_MS = 60_000;
+/** Schedules: what happens to slots older than the grace period. */
+export const DEFAULT_MISSED_RUN_POLICY = 'once';
+/** Schedules: with `missed: 'all'`, how many missed slots run at most. */
+export const DEFAULT_BACKFILL_LIMIT = 100;
+/** Schedules: the time zone a cron pattern is read in, the same for every instance whatever its machine's. */
+export const DEFAULT_SCHEDULE_TIMEZONE = 'UTC';
+
 /** Injection token of the resolved module options (after defaults are applied). */
 export const QUEUED_TASKS_CONFIG = Symbol('QUEUED_TASKS_CONFIG');
 
@@ -55,8 +67,48 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_HARD_TIMEOUT_RATIO = 2;
 /** Upper bound of the adaptive prefetch buffer (see PrefetchSizer). */
 export const DEFAULT_MAX_PREFETCH = 500;
+/** Log lines stored per task at most (module option `logs.maxLinesPerTask`). */
+export const DEFAULT_MAX_LOG_LINES_PER_TASK = 1_000;
 /** Upper bound of rows claimed per statement. */
 export const DEFAULT_MAX_CLAIM_BATCH = 500;
 
 /** PostgreSQL limits a NOTIFY payload to 8000 bytes; stay well under it. */
 export const MAX_NOTIFY_PAYLOAD_BYTES = 7_000;
+
+/** The maintenance leader prunes finished tasks this often when `retention` is set. */
+export const DEFAULT_RETENTION_INTERVAL_MS = 60_000;
+/**
+ * Time one retention pass may spend in its batches; the next pass goes on
+ * after the last task it read. Short, so that a large backlog never keeps
+ * the leader's connection, or the database, busy for long.
+ */
+export const RETENTION_PASS_BUDGET_MS = 2_000;
+/** Metadata key under which `@UseTaskInterceptors()` stores its classes on a class or a method. */
+export const TASK_INTERCEPTORS_METADATA = 'queued-tasks:interceptors';
+
+/**
+ * Injection token of the running task's context (`TaskContext`, the object
+ * `currentTask()` returns) in a task-scoped provider. A provider that injects
+ * it is request-scoped: an instance per run, as one injecting `REQUEST` is
+ * per HTTP request. Outside a run (an HTTP request) it is `undefined`.
+ *
+ * @example
+ * ```ts
+ * @Injectable({ scope: Scope.REQUEST })
+ * export class TenantTasks {
+ *   constructor(@Inject(TASK_CONTEXT) private readonly task: TaskContext) {}
+ * }
+ * ```
+ */
+export const TASK_CONTEXT = Symbol('TASK_CONTEXT');
+/** Metadata key under which `@OnTaskEvent()` stores its subscriptions on a method. */
+export const TASK_EVENT_METADATA = 'queued-tasks:task-event';
+
+/** Metadata key under which `@OnWorkerEvent()` stores its event types on a method. */
+export const WORKER_EVENT_METADATA = 'queued-tasks:worker-event';
+
+/**
+ * A process publishes its task events for `events$` at most this often, in
+ * one NOTIFY: a bounded rate whatever the load, and nothing when idle.
+ */
+export const EVENT_PUBLISH_INTERVAL_MS = 250;

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { QUEUED_TASKS_CONFIG, QUEUED_TASKS_DATA_SOURCE } from './queued-tasks.constants.js';
+import { QUEUED_TASKS_CONFIG, QUEUED_TASKS_DATA_SOURCE, TASK_CONTEXT } from './queued-tasks.constants.js';
 import { resolveConfig } from './config/resolve-config.js';
+import { taskContextProvider } from './context/task-context.provider.js';
 import { TaskExplorer } from './discovery/task-explorer.js';
 import { BootstrapFailureCleanup } from './lifecycle/bootstrap-failure-cleanup.js';
 import { QueuedTasksLifecycle } from './lifecycle/queued-tasks-lifecycle.js';
@@ -14,13 +15,28 @@ import { EnqueueBatcher } from './queue/enqueue-batcher.js';
 import { QueueDataSourceCloser, queueDataSourceProvider } from './persistence/queue-data-source.provider.js';
 import { QueueDatabase } from './persistence/queue-database.js';
 import { TaskStore } from './persistence/task-store.js';
+import { KeyedQueues } from './persistence/keyed-queues.js';
+import { TaskReportStore } from './persistence/task-report-store.js';
 import { QueuedTasksConfigurableModule, QUEUED_TASKS_MODULE_OPTIONS } from './queued-tasks.module-definition.js';
 import { TaskQueue } from './queue/task-queue.service.js';
+import { TaskQueues } from './queues/task-queues.service.js';
 import { TaskResultWaiter } from './queue/task-result-waiter.js';
 import { MaintenanceLeader } from './maintenance/maintenance-leader.service.js';
+import { RetentionPass } from './maintenance/retention-pass.js';
+import { RetentionStore } from './persistence/retention-store.js';
 import { ControlConnection } from './persistence/control-connection.js';
 import { TaskWorker } from './worker/task-worker.service.js';
 import { WorkerStatus } from './worker/worker-status.js';
+import { EventListenerExplorer } from './events/event-listener-explorer.js';
+import { EventMetadataAccessor } from './events/event-metadata.accessor.js';
+import { QueueEvents } from './events/queue-events.js';
+import { TaskEventBus } from './events/task-event-bus.js';
+import { TaskEventPublisher } from './events/task-event-publisher.js';
+import { TaskEventStream } from './events/task-event-stream.js';
+import { ScheduleExplorer } from './discovery/schedule-explorer.js';
+import { ScheduleFirer } from './maintenance/schedule-firer.js';
+import { ScheduleStore } from './persistence/schedule-store.js';
+import { TaskSchedules } from './queue/task-schedules.service.js';
 
 /**
  * Durable background tasks in PostgreSQL.
@@ -47,6 +63,8 @@ import { WorkerStatus } from './worker/worker-status.js';
     ControlConnection,
     QueueDatabase,
     TaskStore,
+    KeyedQueues,
+    TaskReportStore,
     TaskMetadataAccessor,
     TaskRegistry,
     TaskExplorer,
@@ -55,12 +73,26 @@ import { WorkerStatus } from './worker/worker-status.js';
     EnqueueBatcher,
     TaskResultWaiter,
     TaskQueue,
+    TaskQueues,
     TaskWorker,
     WorkerStatus,
     MaintenanceLeader,
+    RetentionStore,
+    RetentionPass,
     BootstrapFailureCleanup,
     QueuedTasksLifecycle,
+    taskContextProvider,
+    EventMetadataAccessor,
+    EventListenerExplorer,
+    TaskEventPublisher,
+    TaskEventBus,
+    TaskEventStream,
+    QueueEvents,
+    ScheduleStore,
+    ScheduleExplorer,
+    ScheduleFirer,
+    TaskSchedules,
   ],
-  exports: [TaskQueue, WorkerStatus, QUEUED_TASKS_DATA_SOURCE],
+  exports: [TaskQueue, TaskQueues, TaskSchedules, WorkerStatus, QUEUED_TASKS_DATA_SOURCE, TASK_CONTEXT],
 })
 export class QueuedTasksModule extends QueuedTasksConfigurableModule {}

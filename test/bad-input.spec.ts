@@ -1,4 +1,4 @@
-import { Injectable, Scope } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
   DuplicateTaskNameError,
   InvalidModuleOptionsError,
@@ -6,7 +6,6 @@ import {
   QueueSchemaMissingError,
   QueueUnavailableError,
   QueuedTask,
-  ScopedTaskHandlerError,
   TaskNotRegisteredError,
   TaskQueue,
   TaskSerializationError,
@@ -141,15 +140,6 @@ describe('bad input', () => {
       async send(): Promise<void> {}
     }
     await expect(startTestApp({ url: db().url, providers: [Mailer, OtherMailer] })).rejects.toThrow(DuplicateTaskNameError);
-  });
-
-  it('fails at bootstrap on a handler of a request-scoped provider', async () => {
-    @Injectable({ scope: Scope.REQUEST })
-    class PerRequest {
-      @QueuedTask()
-      async run(): Promise<void> {}
-    }
-    await expect(startTestApp({ url: db().url, providers: [PerRequest] })).rejects.toThrow(ScopedTaskHandlerError);
   });
 
   it('fails at bootstrap on bad module options', async () => {

@@ -187,7 +187,8 @@ describe('what the queue logs', () => {
   it('says how long the drain may take while running tasks finish', async () => {
     const logger = new CapturingLogger();
     const app = track(await startTestApp({ url: db().url, providers: [Chatty], logger, worker: { shutdownTimeoutMs: 5_000 } }));
-    const ref = await app.get(TaskQueue).add(Chatty, 'slow', [50]);
+    // Long enough to be still running when close() starts, however loaded the machine (50 ms once finished first in CI).
+    const ref = await app.get(TaskQueue).add(Chatty, 'slow', [1_000]);
     await waitFor(async () => (await ref.status()) === 'running', 10_000, 'the task to start');
     await app.close();
     const logLines = logger.ours('log').map((entry) => entry.message);

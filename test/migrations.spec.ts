@@ -21,7 +21,7 @@ describe('schema and migrations', () => {
     );
     apps.forEach(track);
     const applied = await db().query(`SELECT name FROM concurrent_boot.migrations`);
-    expect(applied).toEqual([{ name: 'CreateQueuedTasksTables1732147200000' }, { name: 'WorkerLeases1763683200000' }, { name: 'ScheduledState1764115200000' }, { name: 'TaskControl1764201600000' }, { name: 'UniqueKeys1764288000000' }]);
+    expect(applied).toEqual([{ name: 'CreateQueuedTasksTables1732147200000' }, { name: 'WorkerLeases1763683200000' }, { name: 'ScheduledState1764115200000' }, { name: 'TaskControl1764201600000' }, { name: 'UniqueKeys1764288000000' }, { name: 'TaskReports1764374400000' }, { name: 'QueueControls1764460800000' }, { name: 'Schedules1764547200000' }]);
     const ref = await apps[0]!.get(TaskQueue).add(Echo, 'echo', ['in a custom schema']);
     expect(await ref.result({ timeoutMs: 10_000 })).toBe('in a custom schema');
     const [row] = await db().query(`SELECT name, state FROM concurrent_boot.tasks WHERE id = $1`, [ref.id]);

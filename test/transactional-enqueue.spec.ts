@@ -87,6 +87,8 @@ describe('transactional enqueue', () => {
     commit();
     await transaction;
     await waitFor(() => Mail.sent.includes('open@tx'), 5_000, 'the task to run after the commit');
+    // The handler's end is written just after it returns (batched): wait for that write, not only the side effect.
+    await waitFor(async () => (await tasks.get(id)).state === 'completed', 5_000, 'its completion to be written');
     expect((await tasks.get(id)).state).toBe('completed');
   }));
 

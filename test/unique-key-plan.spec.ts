@@ -9,6 +9,7 @@ import pg from 'pg';
 import { queueTables } from '../lib/persistence/queue-tables.js';
 import { debounceTaskStatement } from '../lib/persistence/sql/debounce-task.sql.js';
 import { insertKeyedTaskStatement } from '../lib/persistence/sql/insert-keyed-task.sql.js';
+import { insertTaskValues } from '../lib/persistence/sql/insert-tasks.sql.js';
 import { releaseTaskKeyStatement } from '../lib/persistence/sql/release-task-key.sql.js';
 import type { SqlStatement } from '../lib/persistence/sql-statement.js';
 import { useTestDatabase } from './support/suite.js';
@@ -66,7 +67,8 @@ describe('plans of keyed adds on a table never analyzed', () => {
     }
   }
 
-  const task = ['job', 'default', '[]', 0, null, 0, 3, null, null];
+  // The task's parameters as insert-tasks.sql.ts builds them (whatever their number), then the statement's own.
+  const task = insertTaskValues({ name: 'job', queue: 'default', args: '[]', priority: 0, runAt: null, delayMs: 0, maxAttempts: 3, backoff: null, timeoutMs: null });
 
   it('the unique and throttle insert reads the holder through the key index', async () => {
     const plan = await genericPlan(insertKeyedTaskStatement(tables), [...task, 'unique', 'key-3', null]);

@@ -36,6 +36,8 @@ export const config = {
   w2Tasks: int('BENCH_W2_TASKS', d.w2),
   w2Batch: int('BENCH_W2_BATCH', 1_000),
   w3Tasks,
+  // W3k: the W3 backlog spread over this many concurrency keys (round robin).
+  w3kKeys: Math.max(1, int('BENCH_W3K_KEYS', 100)),
   w4Tasks: int('BENCH_W4_TASKS', d.w4),
   w4IntervalMs: int('BENCH_W4_INTERVAL_MS', 20),
   w5Seconds: int('BENCH_W5_SECONDS', d.w5),

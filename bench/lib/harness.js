@@ -23,13 +23,17 @@ export function createHarness({ config, pgServer, redisUrl }) {
     }
   }
 
-  // Enqueues indexes [from, from+count) through the system's bulk API.
-  async function prefillQueued(system, target, { from = 0, count, batch }) {
+  // Enqueues indexes [from, from+count) through the system's bulk API; with
+  // `keyOf`, through its keyed bulk API (addManyKeyed), task i getting the
+  // concurrency key keyOf(i).
+  async function prefillQueued(system, target, { from = 0, count, batch, keyOf = null }) {
     const producer = await system.producer(target, { connections: 2 });
     try {
+      if (keyOf && !producer.addManyKeyed) throw new Error(`${system.id} has no keyed bulk API (addManyKeyed)`);
       for (let start = from; start < from + count; start += batch) {
         const size = Math.min(batch, from + count - start);
-        await producer.addMany(Array.from({ length: size }, (_, k) => start + k));
+        const indexes = Array.from({ length: size }, (_, k) => start + k);
+        await (keyOf ? producer.addManyKeyed(indexes, keyOf) : producer.addMany(indexes));
       }
     } finally {
       await producer.close();

@@ -16,13 +16,14 @@ import w1 from '../workloads/w1-single.js';
 import w2 from '../workloads/w2-bulk.js';
 import w3 from '../workloads/w3-drain.js';
 import w3a from '../workloads/w3-analyzed.js';
+import w3k from '../workloads/w3k-keyed.js';
 import w4 from '../workloads/w4-latency.js';
 import w5 from '../workloads/w5-sustained.js';
 import w6 from '../workloads/w6-scale.js';
 import w7 from '../workloads/w7-footprint.js';
 import w8 from '../workloads/w8-flow.js';
 
-const WORKLOADS = [w1, w2, w3, w3a, w4, w5, w6, w7, w8];
+const WORKLOADS = [w1, w2, w3, w3a, w3k, w4, w5, w6, w7, w8];
 const resultsDir = path.resolve(import.meta.dirname, '..', 'results');
 
 const rotate = (list, by) => list.map((_, k) => list[(k + by) % list.length]);
@@ -101,7 +102,7 @@ async function main() {
       title: workload.title,
       description: workload.describe(config),
       metrics: workload.metrics,
-      notes: [...new Set(systems.filter((s) => s.notes?.[workload.id]).map((s) => s.notes[workload.id]))],
+      notes: [...(workload.note ? [workload.note] : []), ...new Set(systems.filter((s) => s.notes?.[workload.id]).map((s) => s.notes[workload.id]))],
       rows: {},
     };
     if (workload.derived) {
@@ -118,7 +119,17 @@ async function main() {
       await harness.dropTemplates();
       entry.extraColumns = [{ label: byId.w3a ? 'W6 ÷ W3a' : 'W6 ÷ W3', value: (id) => scaleRatio(byId, entry, id) }];
     }
+    if (workload.relativeToWorkload) {
+      const rel = workload.relativeToWorkload;
+      entry.extraColumns = [{ label: rel.label, value: (id) => fmtRatio(crossRatio(byId, entry, id, rel)) }];
+    }
     summarizeWorkload(entry);
+    if (workload.relativeToWorkload) {
+      // Kept in the JSON too (extraColumns are not).
+      const rel = workload.relativeToWorkload;
+      entry.relative = Object.fromEntries(Object.keys(entry.rows).map((id) => [id, { to: `${rel.workload}:${rel.system}`, [rel.metric]: crossRatio(byId, entry, id, rel) }]));
+    }
+    entry.notes.push(...variantNotes(entry, systems));
     byId[workload.id] = entry;
     workloads.push(entry);
     console.log(`\n${workloadMarkdown(entry, systems)}`);
@@ -147,6 +158,7 @@ async function main() {
         w2Tasks: config.w2Tasks,
         w2Batch: config.w2Batch,
         w3Tasks: config.w3Tasks,
+        w3kKeys: config.w3kKeys,
         w4Tasks: config.w4Tasks,
         w4IntervalMs: config.w4IntervalMs,
         w5Seconds: config.w5Seconds,
@@ -175,6 +187,46 @@ function scaleRatio(byId, w6, systemId) {
   const mid = a.length >> 1;
   const med = a.length % 2 ? a[mid] : (a[mid - 1] + a[mid]) / 2;
   return `${(med / b).toFixed(2)}×`;
+}
+
+const median = (values) => {
+  const a = values.filter((v) => Number.isFinite(v)).sort((x, y) => x - y);
+  if (!a.length) return null;
+  const mid = a.length >> 1;
+  return a.length % 2 ? a[mid] : (a[mid - 1] + a[mid]) / 2;
+};
+const fmtRatio = (r) => (r === null || r === undefined || !Number.isFinite(r) ? '—' : `${r.toFixed(2)}×`);
+
+// A workload's row against another workload's row of the same run (W3k ÷ our
+// W3): ratio of the medians, or null when either is missing.
+function crossRatio(byId, entry, systemId, { workload, system, metric }) {
+  const a = median(entry.rows[systemId]?.rounds.map((r) => r[metric]) ?? []);
+  const b = byId[workload]?.rows[system]?.summary?.[metric]?.median;
+  return a && b ? a / b : null;
+}
+
+// Variant systems with `relativeTo` (queued-tasks-limited): one line under the
+// table with their median ÷ the reference row's median in this workload and
+// run, and the issue's target when there is one.
+function variantNotes(entry, systems) {
+  const lines = [];
+  for (const s of systems) {
+    const rel = s.relativeTo;
+    const row = entry.rows[s.id];
+    if (!rel || !row) continue;
+    const ref = entry.rows[rel.system];
+    const a = row.summary?.[rel.metric]?.median;
+    const b = ref?.summary?.[rel.metric]?.median;
+    const metric = entry.metrics.find((m) => m.key === rel.metric)?.label ?? rel.metric;
+    if (!ref || !(a > 0) || !(b > 0)) {
+      lines.push(`${s.label}: ${metric} ratio ${rel.what} not available (${ref ? 'no median' : `${rel.system} did not run`}).`);
+      continue;
+    }
+    const r = a / b;
+    const target = rel.target === undefined ? '' : `; target ≥ ${rel.target}×: ${r >= rel.target ? 'met' : 'NOT met'}`;
+    lines.push(`${s.label}: ${metric} ${fmtRatio(r)} ${rel.what}${target}.`);
+  }
+  return lines;
 }
 
 try {

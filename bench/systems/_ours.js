@@ -17,7 +17,12 @@ import { runSql, sqlInspector } from './_shared.js';
 
 const TASK = 'bench.noop';
 
-export function oursSystem({ id, label, rootDir, unavailable = null }) {
+// `reporting`: the handler also logs one line and reports progress twice per
+// task (issue 10's W3 variant: the cost of what a task says about itself).
+// `queueLimits(concurrency)`: limits the 'default' queue is configured with
+// through TaskQueues.configure before every drain (issue 11's W3 variant:
+// the cost of a limited queue); see beforeDrain below.
+export function oursSystem({ id, label, rootDir, unavailable = null, reporting = false, queueLimits = null }) {
   const distEntry = rootDir ? path.join(rootDir, 'dist', 'lib', 'index.js') : null;
   let lib = null; // { nest, core, queued } once loaded
 
@@ -27,7 +32,7 @@ export function oursSystem({ id, label, rootDir, unavailable = null }) {
     const nest = await import('@nestjs/common');
     const core = await import('@nestjs/core');
     const queued = await import(pathToFileURL(distEntry).href);
-    for (const name of ['QueuedTasksModule', 'QueuedTask', 'TaskQueue']) {
+    for (const name of ['QueuedTasksModule', 'QueuedTask', 'TaskQueue', 'currentTask']) {
       if (!queued[name]) throw new Error(`dist/lib/index.js does not export ${name}`);
     }
     lib = { nest, core, queued };
@@ -42,6 +47,12 @@ export function oursSystem({ id, label, rootDir, unavailable = null }) {
     class NoopTasks {
       async noop(i) {
         onTask(i);
+        if (reporting) {
+          const task = queued.currentTask();
+          task.log.info('running', { i });
+          await task.progress(0.5, 'half');
+          await task.progress(1, 'done');
+        }
       }
     }
     queued.QueuedTask({ name: TASK })(NoopTasks.prototype, 'noop', Object.getOwnPropertyDescriptor(NoopTasks.prototype, 'noop'));
@@ -53,6 +64,7 @@ export function oursSystem({ id, label, rootDir, unavailable = null }) {
       providers: [NoopTasks],
     })(BenchModule);
 
+    // Task log lines go to Nest's Logger at their level (`info` as `log`): off here, as in the other rows.
     const app = await core.NestFactory.createApplicationContext(BenchModule, { logger: ['error', 'warn'] });
     return { app, queue: app.get(queued.TaskQueue) };
   }
@@ -70,7 +82,8 @@ export function oursSystem({ id, label, rootDir, unavailable = null }) {
       if (unavailable) return unavailable;
       if (!existsSync(distEntry)) return 'dist/lib/index.js not found (run `npm run build` at the repository root)';
       try {
-        await load();
+        const { queued } = await load();
+        if (queueLimits && !queued.TaskQueues) return 'dist/lib/index.js does not export TaskQueues (limited queues, issue 11)';
         return null;
       } catch (err) {
         return `dist/lib/index.js cannot be imported: ${err?.message ?? err}`;
@@ -88,6 +101,8 @@ export function oursSystem({ id, label, rootDir, unavailable = null }) {
       return {
         add: (i) => queue.add(TASK, [i]),
         addMany: (indexes) => queue.addMany(indexes.map((i) => ({ name: TASK, args: [i] }))),
+        // W3k: each task with the add option concurrencyKey = keyOf(i).
+        addManyKeyed: (indexes, keyOf) => queue.addMany(indexes.map((i) => ({ name: TASK, args: [i], options: { concurrencyKey: keyOf(i) } }))),
         // Parents first..first+parents-1, child first+parents, in one transaction.
         addFlow: (first, parents) =>
           queue.flow((f) => {
@@ -108,6 +123,21 @@ export function oursSystem({ id, label, rootDir, unavailable = null }) {
 
     // W6 asks for the queued backlog to go through addMany in batches of 10,000.
     prefillBatch: 10_000,
+
+    // Called by the drain workloads after the prefill, before the settle and
+    // the worker start: an operator configuring the queue ahead of its
+    // workers. A separate application context (worker off) in the parent.
+    beforeDrain: queueLimits
+      ? async ({ url }, { concurrency }) => {
+          const { app } = await boot(url, { worker: false });
+          try {
+            const { queued } = await load();
+            await app.get(queued.TaskQueues).configure('default', queueLimits(concurrency));
+          } finally {
+            await app.close();
+          }
+        }
+      : undefined,
 
     inspector: ({ url }) => sqlInspector(url, `SELECT count(*) FROM queued_tasks.tasks WHERE state IN ('pending', 'running')`),
 

@@ -12,6 +12,9 @@
 // Either way, after a graceful stop one final count checks that every task
 // the handlers saw is committed as finished.
 //
+// `system.beforeDrain(target, { concurrency })`, when a system has it, runs
+// before the settle (queue-limited variants configure their queue there).
+//
 // `analyze`: VACUUM ANALYZE first, as autovacuum leaves a long-lived table;
 // without it the table is as a fresh burst leaves it, never analyzed.
 //
@@ -21,6 +24,8 @@
 import { startWorkerProcess } from '../lib/worker-host.js';
 
 export async function measureDrain(system, target, h, { slice, expectAllDone, analyze, clock }) {
+  // A variant system's setup before its workers start (e.g. queue limits); untimed.
+  await system.beforeDrain?.(target, { concurrency: h.config.concurrency });
   await h.settle(target, { analyze });
   const inspector = await system.inspector(target);
   let worker = null;

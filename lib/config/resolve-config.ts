@@ -10,6 +10,7 @@ import {
   DEFAULT_SCHEMA,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
   DEFAULT_WORKER_CONCURRENCY,
+  DEFAULT_MAX_LOG_LINES_PER_TASK,
 } from '../queued-tasks.constants.js';
 import { InvalidModuleOptionsError } from '../errors/invalid-module-options.error.js';
 import type { QueuedTasksModuleOptions } from '../interfaces/queued-tasks-options.interface.js';
@@ -20,6 +21,7 @@ import { validateExecutionOptions } from './validate-task-options.js';
 import type { ResolvedQueuedTasksConfig } from './resolved-config.js';
 import { resolveSlotPools } from './resolve-slot-pools.js';
 import { requireInteger } from './require-integer.js';
+import { resolveRetention } from './resolve-retention.js';
 
 /** Applies defaults to the module options and rejects values the queue cannot run with. */
 export function resolveConfig(options: QueuedTasksModuleOptions): ResolvedQueuedTasksConfig {
@@ -46,6 +48,7 @@ export function resolveConfig(options: QueuedTasksModuleOptions): ResolvedQueued
     schema,
     connectTimeoutMs: options.connection?.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     migrationsRun: options.migrationsRun ?? true,
+    interceptors: options.interceptors ?? [],
     worker: {
       enabled: worker.enabled ?? true,
       concurrency: slotPools.reduce((sum, pool) => sum + pool.concurrency, 0),
@@ -61,7 +64,10 @@ export function resolveConfig(options: QueuedTasksModuleOptions): ResolvedQueued
       prefetch: worker.prefetch ?? DEFAULT_MAX_PREFETCH,
     },
     defaults: options.defaults ?? {},
+    logs: { maxLinesPerTask: options.logs?.maxLinesPerTask ?? DEFAULT_MAX_LOG_LINES_PER_TASK },
+    retention: resolveRetention(options.retention),
   };
+  requireInteger('logs.maxLinesPerTask', resolved.logs.maxLinesPerTask, 1, 1_000_000);
   const w = resolved.worker;
   requireInteger('worker.prefetch', w.prefetch, 0);
   requireInteger('worker.shutdownTimeoutMs', w.shutdownTimeoutMs, 0);

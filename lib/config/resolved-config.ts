@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { QueuedTasksConnectionOptions } from '../interfaces/queued-tasks-options.interface.js';
 import type { TaskExecutionOptions } from '../interfaces/task-options.interface.js';
+import type { ResolvedRetentionConfig } from './resolve-retention.js';
 
 /**
  * Slots shared by some producers: `concurrency` tasks at once among the
@@ -37,7 +38,11 @@ export interface ResolvedQueuedTasksConfig {
   schema: string;
   connectTimeoutMs: number;
   migrationsRun: boolean;
+  /** As given: the explorer validates them, naming the bad one (InvalidTaskInterceptorError). */
+  interceptors: readonly unknown[];
   worker: ResolvedWorkerConfig;
   defaults: TaskExecutionOptions;
+  logs: { maxLinesPerTask: number };
+  retention: ResolvedRetentionConfig;
 }
 

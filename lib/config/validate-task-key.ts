@@ -67,7 +67,11 @@ function requireObject<T extends object>(option: string, value: T, where: string
   return value as Partial<Record<keyof T, unknown>>;
 }
 
-function validateKey(option: string, key: unknown, where: string): void {
+/**
+ * Checks the text of a key (`unique.key`, `concurrencyKey`…): 1 to
+ * {@link MAX_TASK_KEY_LENGTH} characters, none of them control characters.
+ */
+export function validateKey(option: string, key: unknown, where: string): void {
   if (typeof key !== 'string' || key.length === 0 || key.length > MAX_TASK_KEY_LENGTH) {
     const got = typeof key === 'string' ? `${key.length} characters` : describeValue(key);
     throw new InvalidTaskOptionsError(option, `must be a string of 1 to ${MAX_TASK_KEY_LENGTH} characters (got ${got})`, where);

@@ -2,7 +2,7 @@ import { InvalidTaskOptionsError } from '../errors/invalid-task-options.error.js
 import type { BackoffOptions } from '../interfaces/backoff.interface.js';
 import type { AddTaskOptions, QueuedTaskOptions, TaskExecutionOptions } from '../interfaces/task-options.interface.js';
 import { describeValue, MAX_INT, requireIntegerOption as requireInt } from './require-integer.js';
-import { validateKeyOptions } from './validate-task-key.js';
+import { validateKey, validateKeyOptions } from './validate-task-key.js';
 
 /**
  * The one validator of task options, wherever they are given: module
@@ -51,6 +51,7 @@ export function validateDecoratorOptions(options: QueuedTaskOptions, where: stri
       throw new InvalidTaskOptionsError('hardTimeoutMs', `must be at least timeoutMs (${options.timeoutMs}), got ${options.hardTimeoutMs}`, where);
     }
   }
+  if (options.keyConcurrency !== undefined) requireInt('keyConcurrency', options.keyConcurrency, 1, where);
 }
 
 /** Checks the options of one `add` call, on top of {@link validateExecutionOptions}. */
@@ -69,11 +70,18 @@ export function validateAddOptions(options: AddTaskOptions, where: string): void
     }
   }
   validateKeyOptions(options, where);
+  // The rules of a unique key: the same bounded, printable text, indexed (tasks_pending_key_idx) and shown in tools alike.
+  if (options.concurrencyKey !== undefined) validateKey('concurrencyKey', options.concurrencyKey, where);
 }
 
 /** Parents of one task, at most: each costs a locked row and an edge. */
 export const MAX_PARENTS = 1_000;
 const TASK_ID = /^[1-9][0-9]{0,18}$/;
+
+/** A task id as the queue hands them out: a positive bigint, as decimal text. */
+export function isTaskId(value: unknown): value is string {
+  return typeof value === 'string' && TASK_ID.test(value);
+}
 const ON_PARENT_FAILURE = ['fail', 'cancel', 'run'];
 
 function validateDependencies(options: AddTaskOptions, where: string): void {
@@ -87,7 +95,7 @@ function validateDependencies(options: AddTaskOptions, where: string): void {
   parents.forEach((parent: unknown, index) => {
     const id = typeof parent === 'string' ? parent : typeof parent === 'object' && parent !== null && 'id' in parent ? (parent as { id: unknown }).id : undefined;
     const node = typeof parent === 'object' && parent !== null && 'flowNode' in parent;
-    if (!node && (typeof id !== 'string' || !TASK_ID.test(id))) {
+    if (!node && !isTaskId(id)) {
       throw new InvalidTaskOptionsError(`dependsOn[${index}]`, `must be a TaskRef, a task id or a node of this flow (got ${describeValue(parent)})`, where);
     }
   });

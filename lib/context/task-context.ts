@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ParentTaskInfo } from '../interfaces/task-info.interface.js';
+import type { JsonValue, TaskContextValues, TaskLogger } from '../interfaces/task-report.interface.js';
 
 /** What a running handler can know about its task, without a change to its arguments. */
 export interface TaskContext {
@@ -29,6 +30,29 @@ export interface TaskContext {
    * tuple type: `parentResults<[Extract, Extract]>()`.
    */
   parentResults<T extends unknown[] = unknown[]>(): Promise<{ [K in keyof T]: T[K] | undefined }>;
+  /**
+   * Metadata given at `add`, merged over that of the task whose handler added
+   * this one (its own keys win). A task added from inside this handler
+   * inherits it the same way. Empty when none was given.
+   */
+  readonly metadata: Readonly<Record<string, JsonValue>>;
+  /** The task whose handler added this one, or null (lineage, not a dependency: see `dependsOn` for waiting). */
+  readonly parentTaskId: string | null;
+  /** The first task of the chain of tasks that added this one, or null when it was added from outside any task. */
+  readonly rootTaskId: string | null;
+  /** The task's own log, stored with it (see {@link TaskLogger}). */
+  readonly log: TaskLogger;
+  /** The task's key/value context, stored with it (see {@link TaskContextValues}). */
+  readonly context: TaskContextValues;
+  /**
+   * Reports progress: `value` from 0 to 1, an optional message and JSON data.
+   * Costs no round trip: the last value is written at most about once a
+   * second, and always by the time the attempt is recorded. Resolves at once.
+   *
+   * @throws InvalidTaskReportError for a value outside 0..1 or not finite, or a message or data past its limit;
+   *   TaskSerializationError for data that is not JSON. Thrown by the call itself, not through the promise.
+   */
+  progress(value: number, message?: string, data?: unknown): Promise<void>;
 }
 
 const storage = new AsyncLocalStorage<TaskContext>();

@@ -3,9 +3,10 @@ import { QUEUED_TASK_METADATA } from '../queued-tasks.constants.js';
 import type { QueuedTaskOptions } from '../interfaces/task-options.interface.js';
 
 /**
- * Marks a method of a singleton provider as a task handler. The method's
- * arguments are the task's arguments (JSON values) and its resolved return
- * value is the task's result.
+ * Marks a method of a provider as a task handler. The method's arguments
+ * are the task's arguments (JSON values) and its resolved return value is
+ * the task's result. On a request-scoped, durable or transient provider, each
+ * run gets an instance of its own (see `TASK_CONTEXT`).
  *
  * @example
  * ```ts

@@ -9,14 +9,20 @@ export const MESSAGES = {
     `${className}.${method} is not a registered task: decorate it with @QueuedTask() and list ${className} among the providers of a module.`,
   duplicateTaskName: (name: string, first: string, second: string) =>
     `Task name "${name}" is used by both ${first} and ${second}; task names must be unique.`,
-  scopedHandler: (className: string, method: string) =>
-    `${className}.${method} is decorated with @QueuedTask() but ${className} is request- or transient-scoped; task handlers must be singleton providers.`,
+  invalidInterceptor: (source: string, given: string) =>
+    `Invalid task interceptor in ${source}: ${given} is not a class with an intercept(context, next) method.`,
   serialization: (path: string, reason: string) =>
     `Task value at ${path} cannot be stored as JSON: ${reason}.`,
   invalidOption: (option: string, reason: string, source: string) =>
     `Invalid task option "${option}"${source ? ` in ${source}` : ''}: ${reason}.`,
+  invalidSchedule: (option: string, reason: string, source: string) => `Invalid schedule option "${option}" in ${source}: ${reason}.`,
+  scheduleNotFound: (key: string) => `No schedule with key ${JSON.stringify(key)}.`,
+  invalidTaskReport: (what: string, reason: string) => `Task report refused: ${what} ${reason}.`,
   invalidModuleOptions: (reason: string) => `Invalid QueuedTasksModule options: ${reason}.`,
   taskNotFound: (id: string) => `No task with id ${id}.`,
+  queueNotFound: (queue: string) =>
+    `No queue named "${queue}" is known: no task registered in this application uses it, no worker serves it, and it was never paused or configured. Check the name, or call TaskQueues.configure("${queue}", {}) first.`,
+  invalidQueueOption: (queue: string, option: string, reason: string) => `Invalid option "${option}" for queue ${JSON.stringify(queue)}: ${reason}. Nothing was written.`,
   taskFailed: (id: string, name: string, message: string) => `Task ${id} (${name}) failed: ${message}`,
   taskCancelled: (id: string, name: string) => `Task ${id} (${name}) was cancelled.`,
   parentNotFound: (id: string) => `No task with id ${id} to depend on (dependsOn); nothing was written.`,
@@ -47,4 +53,7 @@ export const MESSAGES = {
     'connection.embedded is refused when NODE_ENV is "production": it runs a local development server whose data lives in a folder of this machine and that stops when the last process using it stops. Point connection at your database (url or host), or set embedded.force to run it anyway.',
   embeddedStartFailed: (dataDir: string, reason: string) =>
     `The embedded PostgreSQL of ${dataDir} did not start: ${reason}`,
+  unknownTaskEvent: (type: string, where: string, known: readonly string[]) =>
+    `Unknown event type "${type}" in ${where}; the types are ${known.map((t) => `'${t}'`).join(', ')}.`,
+  invalidEventListener: (where: string, reason: string) => `${where} cannot listen to events: ${reason}.`,
 } as const;

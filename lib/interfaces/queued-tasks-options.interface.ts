@@ -1,5 +1,8 @@
+import type { Type } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import type { TaskInterceptor } from './task-interceptor.interface.js';
 import type { TaskExecutionOptions } from './task-options.interface.js';
+import type { QueuedTasksRetentionOptions } from './retention-options.interface.js';
 
 /**
  * A PostgreSQL server for development, started by the module from the
@@ -150,4 +153,30 @@ export interface QueuedTasksModuleOptions {
   worker?: QueuedTasksWorkerOptions;
   /** Defaults for every task, below the decorator's and the call's options. */
   defaults?: TaskExecutionOptions;
+  /** What tasks log with `currentTask()?.log`. */
+  logs?: QueuedTasksLogOptions;
+  /** How long finished tasks are kept, by state (see QueuedTasksRetentionOptions). @default every finished task kept for ever */
+  retention?: QueuedTasksRetentionOptions;
+  /**
+   * Interceptors around every run of every handler, outermost first, outside
+   * those of `@UseTaskInterceptors()` (class, then method). Each class is
+   * resolved through DI: its instance when a module lists it among its
+   * providers (request-scoped ones per run, in the run's scope), else one
+   * instance Nest creates in this module's scope (global providers and
+   * `forRootAsync`'s `imports` can be injected). Something that is not a
+   * class with `intercept()` fails bootstrap with `InvalidTaskInterceptorError`.
+   * @default []
+   */
+  interceptors?: Type<TaskInterceptor>[];
+}
+
+/** Options of the lines tasks log (`currentTask()?.log.info(...)`). */
+export interface QueuedTasksLogOptions {
+  /**
+   * Lines stored per task at most, over all its attempts. Past it lines
+   * still go to Nest's Logger but are not stored; the last stored line says
+   * so.
+   * @default 1000
+   */
+  maxLinesPerTask?: number;
 }

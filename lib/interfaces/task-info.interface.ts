@@ -1,3 +1,5 @@
+import type { JsonValue, TaskProgress } from './task-report.interface.js';
+
 /**
  * States a task moves through. Transitions are made only by the statements in
  * `lib/persistence/sql/`, each guarded by the state it leaves:
@@ -92,6 +94,18 @@ export interface TaskInfo<TResult = unknown> {
   parents: string[];
   /** Ids of the tasks that depend on it. */
   children: string[];
+  /** The last progress it reported, or null. */
+  progress: TaskProgress | null;
+  /** Its key/value context (empty when it set none). */
+  context: Record<string, JsonValue>;
+  /** Metadata given at `add`, merged with that of the task that added it (empty when none). */
+  metadata: Record<string, JsonValue>;
+  /** The task whose handler added it, or null. */
+  parentTaskId: string | null;
+  /** The first task of the chain that added it, or null. */
+  rootTaskId: string | null;
+  /** The `concurrencyKey` it was added with, or null. */
+  concurrencyKey: string | null;
 }
 
 /** A parent as `currentTask().parents()` reads it. */

@@ -37,6 +37,21 @@ export interface QueuedTaskOptions extends TaskExecutionOptions {
    * @default `${ClassName}.${methodName}`
    */
   name?: string;
+  /**
+   * Tasks of one `concurrencyKey` (see AddTaskOptions) that run at once,
+   * over every worker, for tasks of this definition added with a key. Set on
+   * the definition only, not per add: every task of a key should agree on
+   * its limit. Without it, the queue's key limit applies (set with
+   * `TaskQueues.configure`), else 1. No effect on tasks added without a key.
+   * @default the queue's, else 1
+   * @example
+   * ```ts
+   * @QueuedTask({ queue: 'billing', keyConcurrency: 1 })
+   * async charge(customerId: string, amount: number) { ... }
+   * // await tasks.add(Billing, 'charge', [id, 10], { concurrencyKey: `customer:${id}` });
+   * ```
+   */
+  keyConcurrency?: number;
 }
 
 /**
@@ -97,6 +112,16 @@ export interface AddTaskOptions extends TaskExecutionOptions {
   runAt?: Date;
   /** At most one task holding this key (see {@link UniqueKeyOptions}). Exclusive with `debounce` and `throttle`. */
   unique?: UniqueKeyOptions;
+  /**
+   * A key whose tasks run at most `keyConcurrency` at a time (of the task's
+   * definition, else of the queue, else 1) over every worker: one customer's
+   * charges one after another, while other customers' run beside them.
+   * Scoped by queue: tasks of different names in one queue share a key's
+   * limit. 1 to 255 characters, no control characters. Its first use in a
+   * queue marks the queue keyed, and tasks of a keyed queue are claimed one
+   * claim at a time, under a lock (see the README's "Limits").
+   */
+  concurrencyKey?: string;
   /** Collapse calls into one later run (see {@link DebounceOptions}). Exclusive with `unique` and `throttle`. */
   debounce?: DebounceOptions;
   /** At most one task per period (see {@link ThrottleOptions}). Exclusive with `unique` and `debounce`. */
@@ -114,6 +139,13 @@ export interface AddTaskOptions extends TaskExecutionOptions {
    * each ended). Cascades down the graph. @default 'fail'
    */
   onParentFailure?: OnParentFailure;
+  /**
+   * JSON key/values stored with the task (up to 16 KiB), readable in its
+   * handler as `currentTask()?.metadata`, and copied to every task added from
+   * inside that handler, merged under the child's own (tenant, request id,
+   * trace id…).
+   */
+  metadata?: Record<string, unknown>;
   /**
    * Enqueue in this TypeORM transaction: the task exists if and only if it
    * commits, and workers hear of it at commit. The manager must be the one

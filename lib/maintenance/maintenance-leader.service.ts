@@ -2,6 +2,10 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { QUEUED_TASKS_CONFIG } from '../queued-tasks.constants.js';
 import type { ResolvedQueuedTasksConfig } from '../config/resolved-config.js';
 import { TaskStore } from '../persistence/task-store.js';
+import { RetentionPass } from './retention-pass.js';
+import { TaskEventBus } from '../events/task-event-bus.js';
+import { emitRescueEvents } from './rescue-events.js';
+import { ScheduleFirer } from './schedule-firer.js';
 
 /** Scheduled tasks promoted per maintenance pass at most. */
 const MAINTENANCE_PROMOTE_BATCH = 10_000;
@@ -10,8 +14,8 @@ const RELEASE_TIMEOUT_MS = 1_000;
 
 /**
  * Maintenance (rescue of dead workers' tasks and removal of their rows,
- * promotion of due scheduled tasks of queues nobody claims; later retention
- * and schedules) runs on one process at a time: the holder of a
+ * promotion of due scheduled tasks of queues nobody claims, retention,
+ * firing schedules) runs on one process at a time: the holder of a
  * per-schema advisory lock on its control connection. Every process, with
  * workers or not, asks for the lock every `rescueIntervalMs`; the leader
  * passes every `rescueIntervalMs` or half the shortest lease among the
@@ -36,6 +40,9 @@ export class MaintenanceLeader implements OnApplicationBootstrap, BeforeApplicat
   constructor(
     @Inject(QUEUED_TASKS_CONFIG) private readonly config: ResolvedQueuedTasksConfig,
     private readonly store: TaskStore,
+    private readonly retention: RetentionPass,
+    private readonly events: TaskEventBus,
+    private readonly schedules: ScheduleFirer,
   ) {}
 
   /** True while this process holds the maintenance lock. */
@@ -52,6 +59,8 @@ export class MaintenanceLeader implements OnApplicationBootstrap, BeforeApplicat
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.inFlight;
+    await this.schedules.stop();
+    await this.retention.stop();
     if (this.isLeader) await this.store.releaseMaintenanceLock(RELEASE_TIMEOUT_MS).catch(() => undefined);
     this.heldOn = null;
   }
@@ -76,13 +85,19 @@ export class MaintenanceLeader implements OnApplicationBootstrap, BeforeApplicat
       if (!this.isLeader) {
         if (this.heldOn !== null) this.logger.warn('Lost the maintenance lead (control connection dropped)');
         this.heldOn = null;
+        this.schedules.standDown();
         const { acquired, generation } = await this.store.tryMaintenanceLock(Math.min(timeoutMs, 5_000));
         if (!acquired) return interval;
         this.heldOn = generation;
       }
+      // On its own timer, beside this pass; each pass re-plans it, so a new leader fires what is due at once.
+      this.schedules.lead(() => this.isLeader);
       const outcome = await this.store.rescueOrphaned(this.config.worker.maxRescues);
+      emitRescueEvents(this.events, outcome.tasks);
       // Workers promote the queues they claim; this covers queues nobody claims now.
       await this.store.promoteDue(MAINTENANCE_PROMOTE_BATCH);
+      // At its own interval, beside this pass: a long prune never delays a rescue.
+      this.retention.startIfDue();
       if (outcome.rescued > 0) {
         this.logger.warn(
           `Rescued ${outcome.rescued} task(s) of ${outcome.deadWorkers} worker(s) whose lease ended: ${listIds(outcome.rescuedIds, outcome.rescued)}` +

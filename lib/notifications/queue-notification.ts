@@ -23,13 +23,43 @@ export interface CancelNotification {
   ids: string[];
 }
 
-export type QueueNotification = WakeupNotification | FinishedNotification | CancelNotification;
+/**
+ * A batch of task events published by one process (see TaskEventPublisher);
+ * `events` are decoded by lib/events/, `dropped` counts those left out.
+ */
+export interface EventsNotification {
+  kind: 'events';
+  events: unknown[];
+  dropped: number;
+}
+
+/** A queue was paused, resumed or given limits: every process reads the controlled queues again. */
+export interface QueuesChangedNotification {
+  kind: 'queues';
+}
+
+/**
+ * Schedules were written, paused, resumed or removed (see
+ * persistence/sql/schedules.sql.ts): the maintenance leader re-plans its
+ * schedule timer. Payload `{"k":"s"}`.
+ */
+export interface SchedulesNotification {
+  kind: 'schedules';
+}
+
+export type QueueNotification =
+  | WakeupNotification
+  | FinishedNotification
+  | CancelNotification
+  | EventsNotification
+  | QueuesChangedNotification
+  | SchedulesNotification;
 
 /** Parses a payload of our channel; unknown payloads (another version, a person with psql) are ignored. */
 export function parseQueueNotification(payload: string | undefined): QueueNotification | undefined {
   if (!payload) return undefined;
   try {
-    const message = JSON.parse(payload) as { k?: string; q?: unknown; r?: unknown; s?: unknown; ids?: unknown };
+    const message = JSON.parse(payload) as { k?: string; q?: unknown; r?: unknown; s?: unknown; ids?: unknown; e?: unknown; d?: unknown };
     if (message.k === 'w') {
       return {
         kind: 'wakeup',
@@ -40,6 +70,9 @@ export function parseQueueNotification(payload: string | undefined): QueueNotifi
     }
     if (message.k === 'f' && Array.isArray(message.ids)) return { kind: 'finished', ids: message.ids.map(String) };
     if (message.k === 'c' && Array.isArray(message.ids)) return { kind: 'cancel', ids: message.ids.map(String) };
+    if (message.k === 'q') return { kind: 'queues' };
+    if (message.k === 's') return { kind: 'schedules' };
+    if (message.k === 'e' && Array.isArray(message.e)) return { kind: 'events', events: message.e, dropped: Number(message.d) || 0 };
   } catch {
     // Not ours.
   }

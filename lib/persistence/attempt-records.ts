@@ -1,4 +1,4 @@
-import { completionOutcomes } from './sql/complete-tasks.sql.js';
+import { completionOutcomes, type CompletionReports } from './sql/complete-tasks.sql.js';
 import { startMarkers } from './sql/mark-started.sql.js';
 
 /*
@@ -20,6 +20,8 @@ export interface AttemptKey {
 export interface CompletedAttempt extends AttemptKey {
   /** JSON text of the result, or null. */
   result: string | null;
+  /** What the attempt reported and was not written yet (its last progress and context, its lines), riding on its completion. */
+  reports?: CompletionReports;
   /** `performance.now()` when the handler started. */
   startedAt: number;
 }
@@ -56,10 +58,25 @@ export interface SnoozedAttempt extends AttemptKey {
 
 /** The completions as the recording statements take them, with each start as ms before `now`. */
 export function outcomesOf(completed: readonly CompletedAttempt[], now: number): string {
-  return completionOutcomes(completed.map((a) => ({ id: a.id, attempt: a.attempt, result: a.result, startedMsAgo: now - a.startedAt })));
+  return completionOutcomes(
+    completed.map((a) => ({ id: a.id, attempt: a.attempt, result: a.result, startedMsAgo: now - a.startedAt, ...a.reports })),
+  );
 }
 
 /** The start markers as the recording statements take them. */
 export function markersOf(started: readonly StartedAttempt[], now: number): string {
   return startMarkers(started.map((a) => ({ id: a.id, attempt: a.attempt, msAgo: now - a.startedAt })));
+}
+
+/** Values of the record statement (complete-tasks.sql.ts `recordAttemptsStatement`) for `records` of incarnation `workerId`. */
+export function recordValues(workerId: string, records: AttemptRecords, channel: string): unknown[] {
+  const now = performance.now();
+  return [
+    records.completed.map((a) => a.id),
+    outcomesOf(records.completed, now),
+    workerId,
+    channel,
+    records.started.map((a) => a.id),
+    markersOf(records.started, now),
+  ];
 }

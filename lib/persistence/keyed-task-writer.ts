@@ -11,10 +11,16 @@ import type { TaskStatements } from './task-statements.js';
  * another transaction changed the key's holder meanwhile (it committed a
  * holder after this round's snapshot, or this round found a lapsed hold to
  * release), and each such round sees that change in the next: two or three
- * rounds settle any real contention (8 producers in 2 processes on one key,
- * test/unique-keys.spec.ts). Reaching the bound is a bug, not a load.
+ * rounds settle the contention of producers alone (8 producers in 2
+ * processes on one key, test/unique-keys.spec.ts). A worker claiming the
+ * holder of a debounce key as fast as it is pushed can make each round lose
+ * once more: 10 rounds were once not enough in CI, under the full suite's
+ * load (test/unique-keys-race.spec.ts). Past a few rounds each one waits a
+ * moment, jittered, so that the racers fall out of step.
  */
-const MAX_ROUNDS = 10;
+const MAX_ROUNDS = 50;
+/** Rounds without a pause; later ones wait 1–4 ms first. */
+const ROUNDS_WITHOUT_PAUSE = 5;
 
 /** A task as written: new, or the one holding the key (`deduplicated`; for a debounce, moved to its new run time). */
 export interface WrittenTask {
@@ -42,6 +48,7 @@ interface Found extends WrittenTask {
 export async function writeKeyedTask(query: QueryOn, statements: Statements, row: NewTaskRow & { key: TaskKey }): Promise<WrittenTask> {
   const debounce = row.key.kind === 'debounce';
   for (let round = 0; round < MAX_ROUNDS; round++) {
+    if (round >= ROUNDS_WITHOUT_PAUSE) await new Promise((resolve) => setTimeout(resolve, 1 + Math.random() * 3));
     const [found] = debounce
       ? await query<Found>(statements.debounceTask, debounceTaskValues(row))
       : await query<Found>(statements.insertKeyedTask, insertKeyedTaskValues(row));

@@ -7,6 +7,12 @@ export interface QueueTables {
   workers: string;
   migrations: string;
   dependencies: string;
+  /** Stored log lines of tasks (migration TaskReports1764374400000). */
+  taskLogs: string;
+  /** Paused and limited queues (migration QueueControls1764460800000). */
+  queues: string;
+  /** Claims of rate-limited queues, in their window (migration QueueControls1764460800000). */
+  queueStarts: string;
   /** The function that releases or dooms children of finished parents (migration TaskControl1764201600000). */
   settleChildren: string;
   /** LISTEN/NOTIFY channel of this schema: wake-ups of workers and finished tasks. */
@@ -21,6 +27,9 @@ export function queueTables(schema: string): QueueTables {
     workers: `${s}.workers`,
     migrations: `${s}.migrations`,
     dependencies: `${s}.task_dependencies`,
+    taskLogs: `${s}.task_logs`,
+    queues: `${s}.queues`,
+    queueStarts: `${s}.queue_starts`,
     settleChildren: `${s}.settle_children`,
     channel: `${schema}_events`,
   };

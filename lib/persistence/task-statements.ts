@@ -2,6 +2,7 @@ import type { QueueTables } from './queue-tables.js';
 import type { SqlStatement } from './sql-statement.js';
 import { cancelMatchingStatement, cancelTasksStatement } from './sql/cancel-tasks.sql.js';
 import { insertGraphStatement, lockParentsStatement } from './sql/insert-graph.sql.js';
+import { claimControlledStatement } from './sql/claim-controlled.sql.js';
 import { claimTasksStatement, recordAndClaimStatement } from './sql/claim-tasks.sql.js';
 import { recordAttemptsStatement } from './sql/complete-tasks.sql.js';
 import { debounceTaskStatement } from './sql/debounce-task.sql.js';
@@ -32,6 +33,8 @@ export type TaskStatements = Record<
   | 'recordAndClaimAll'
   | 'recordAndClaimQueue'
   | 'claimAllNoPromote'
+  | 'claimControlled'
+  | 'claimControlledNoPromote'
   | 'claimQueueNoPromote'
   | 'recordAndClaimAllNoPromote'
   | 'recordAndClaimQueueNoPromote'
@@ -74,6 +77,8 @@ export function taskStatements(t: QueueTables): TaskStatements {
     recordAndClaimAll: recordAndClaimStatement(t, 'all'),
     recordAndClaimQueue: recordAndClaimStatement(t, 'queue'),
     claimAllNoPromote: claimTasksStatement(t, 'all', false),
+    claimControlled: claimControlledStatement(t, true),
+    claimControlledNoPromote: claimControlledStatement(t, false),
     claimQueueNoPromote: claimTasksStatement(t, 'queue', false),
     recordAndClaimAllNoPromote: recordAndClaimStatement(t, 'all', false),
     recordAndClaimQueueNoPromote: recordAndClaimStatement(t, 'queue', false),

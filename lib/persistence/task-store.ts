@@ -4,14 +4,15 @@ import { QueueDatabase } from './queue-database.js';
 import type { ParentTaskInfo } from '../interfaces/task-info.interface.js';
 import { writeKeyedTask, writeTasksInOrder, type WrittenTask } from './keyed-task-writer.js';
 import { TransactionWrites } from './transaction-writes.js';
+import { ControlledClaims } from './controlled-claims.js';
 import type { TaskKey } from './sql/task-key.sql.js';
 import { ControlConnection } from './control-connection.js';
-import { markersOf, outcomesOf, type AttemptRecords, type FailedAttempt, type SnoozedAttempt } from './attempt-records.js';
+import { markersOf, outcomesOf, recordValues, type AttemptRecords, type FailedAttempt, type SnoozedAttempt } from './attempt-records.js';
 import { insertTaskValues, insertTasksValues, type NewTaskRow } from './sql/insert-tasks.sql.js';
 import { RELEASE_MAINTENANCE_LOCK, TRY_MAINTENANCE_LOCK } from './sql/maintenance-lock.sql.js';
 import type { ClaimedTaskRow, TaskRow } from './sql/task-row.js';
 import { taskStatements, type TaskStatements } from './task-statements.js';
-import type { ClaimResult, RescueOutcome, TaskOutcomeRow, WorkerRegistration } from './task-store-types.js';
+import { toRescueOutcome, type CancelledRow, type CancelledTask, type ClaimResult, type RescueOutcome, type RescueRow, type TaskOutcomeRow, type WorkerRegistration } from './task-store-types.js';
 
 export type { ClaimResult, RescueOutcome, TaskOutcomeRow, WorkerRegistration } from './task-store-types.js';
 
@@ -30,6 +31,8 @@ export class TaskStore {
   private readonly statements: TaskStatements;
   /** Writes on a transaction the caller chooses: the queue's own, or the application's. */
   readonly writes: TransactionWrites;
+  /** Claims of paused and limited queues. */
+  readonly controlled: ControlledClaims;
 
   constructor(
     private readonly db: QueueDatabase,
@@ -37,6 +40,7 @@ export class TaskStore {
   ) {
     this.statements = taskStatements(db.tables);
     this.writes = new TransactionWrites(db, this.statements, db.tables.channel);
+    this.controlled = new ControlledClaims(db, this.statements, db.tables.channel);
   }
 
   get channel(): string {
@@ -127,15 +131,7 @@ export class TaskStore {
 
   /** Records completions and start markers of worker incarnation `workerId`, without claiming. */
   async record(workerId: string, records: AttemptRecords): Promise<void> {
-    const now = performance.now();
-    await this.db.query(this.statements.record, [
-      records.completed.map((a) => a.id),
-      outcomesOf(records.completed, now),
-      workerId,
-      this.channel,
-      records.started.map((a) => a.id),
-      markersOf(records.started, now),
-    ]);
+    await this.db.query(this.statements.record, recordValues(workerId, records, this.channel));
   }
 
   /** @returns the task's new state, or undefined when the guard found it no longer this attempt's. */
@@ -185,25 +181,8 @@ export class TaskStore {
   }
 
   async rescueOrphaned(maxRescues: number): Promise<RescueOutcome> {
-    const [row] = await this.db.query<{
-      rescued: string;
-      failed: string;
-      dead_workers: string;
-      shortest_lease_ms: number | null;
-      rescued_ids: string[];
-      failed_ids: string[];
-    }>(
-      this.statements.rescue,
-      [this.channel, maxRescues],
-    );
-    return {
-      rescued: Number(row?.rescued ?? 0),
-      failed: Number(row?.failed ?? 0),
-      rescuedIds: row?.rescued_ids ?? [],
-      failedIds: row?.failed_ids ?? [],
-      deadWorkers: Number(row?.dead_workers ?? 0),
-      shortestLeaseMs: row?.shortest_lease_ms ?? null,
-    };
+    const [row] = await this.db.query<RescueRow>(this.statements.rescue, [this.channel, maxRescues]);
+    return toRescueOutcome(row);
   }
 
   /** Registers a worker incarnation with a fresh lease, on the control connection. */
@@ -272,14 +251,22 @@ export class TaskStore {
   }
 
   /** Cancels tasks `ids` (see cancel-tasks.sql.ts); outcome null for an id that names no task. */
-  async cancel(ids: readonly string[]): Promise<{ id: string; outcome: 'cancelled' | 'requested' | 'finished' | null }[]> {
+  async cancel(ids: readonly string[]): Promise<CancelledRow[]> {
     return this.db.query(this.statements.cancel, [ids, this.channel]);
   }
 
   /** Cancels every unfinished task matching the filter, in one statement (see cancelMatchingStatement). */
-  async cancelMatching(name: string | null, queue: string | null, states: readonly string[]): Promise<{ cancelled: number; requested: number }> {
-    const [row] = await this.db.query<{ cancelled: string; requested: string }>(this.statements.cancelMatching, [name, queue, states, this.channel]);
-    return { cancelled: Number(row?.cancelled ?? 0), requested: Number(row?.requested ?? 0) };
+  async cancelMatching(
+    name: string | null,
+    queue: string | null,
+    states: readonly string[],
+    listLimit: number | null,
+  ): Promise<{ cancelled: number; requested: number; cancelledTasks: CancelledTask[] }> {
+    const [row] = await this.db.query<{ cancelled: string; requested: string; cancelled_tasks: CancelledTask[] }>(
+      this.statements.cancelMatching,
+      [name, queue, states, this.channel, listLimit],
+    );
+    return { cancelled: Number(row?.cancelled ?? 0), requested: Number(row?.requested ?? 0), cancelledTasks: row?.cancelled_tasks ?? [] };
   }
 
   async notify(payload: string): Promise<void> {

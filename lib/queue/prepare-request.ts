@@ -11,6 +11,7 @@ import { DEFAULT_BACKOFF } from '../queued-tasks.constants.js';
 import { argsToJson } from './json-value.js';
 import { resolveParents } from './resolve-parents.js';
 import { resolveTaskOptions } from './resolve-task-options.js';
+import { lineageOf } from './task-lineage.js';
 import type { ParentRef } from './task-graph.js';
 
 type Class<T> = abstract new (...args: never[]) => T;
@@ -67,6 +68,7 @@ export function prepareRequest(
   }
   const options = resolveTaskOptions(request.options ?? {}, definition.options, config.defaults, optionsWhere);
   const parents = resolveParents(request.options, optionsWhere, flow);
+  const lineage = lineageOf(request.options?.metadata, optionsWhere);
   if (parents.length > 0 && options.key !== null) {
     throw new InvalidTaskOptionsError('dependsOn', 'cannot be combined with a unique, debounce or throttle key (not supported yet)', optionsWhere);
   }
@@ -83,6 +85,9 @@ export function prepareRequest(
       backoff: storedBackoff(options.backoff),
       timeoutMs: options.timeoutMs,
       key: options.key,
+      concurrencyKey: options.concurrencyKey,
+      keyLimit: options.keyLimit,
+      ...lineage,
     },
     parents,
     onParentFailure: request.options?.onParentFailure ?? 'fail',

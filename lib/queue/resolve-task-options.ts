@@ -1,6 +1,6 @@
 import { DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS, DEFAULT_PRIORITY, DEFAULT_QUEUE } from '../queued-tasks.constants.js';
 import type { BackoffOptions } from '../interfaces/backoff.interface.js';
-import type { AddTaskOptions, TaskExecutionOptions } from '../interfaces/task-options.interface.js';
+import type { AddTaskOptions, QueuedTaskOptions, TaskExecutionOptions } from '../interfaces/task-options.interface.js';
 import { validateAddOptions } from '../config/validate-task-options.js';
 import type { TaskKey } from '../persistence/sql/task-key.sql.js';
 
@@ -15,6 +15,10 @@ export interface ResolvedTaskOptions {
   delayMs: number;
   /** The call's unique, debounce or throttle key; null for most tasks. */
   key: TaskKey | null;
+  /** The call's concurrency key; null for most tasks. */
+  concurrencyKey: string | null;
+  /** The definition's `keyConcurrency` for a task with a concurrency key; else null (the queue's limit applies). */
+  keyLimit: number | null;
 }
 
 /**
@@ -24,7 +28,7 @@ export interface ResolvedTaskOptions {
  */
 export function resolveTaskOptions(
   call: AddTaskOptions,
-  decorator: TaskExecutionOptions,
+  decorator: QueuedTaskOptions,
   defaults: TaskExecutionOptions,
   where = '',
 ): ResolvedTaskOptions {
@@ -39,6 +43,8 @@ export function resolveTaskOptions(
     runAt: call.runAt ?? null,
     delayMs: call.debounce?.delayMs ?? call.delayMs ?? 0,
     key: resolveKey(call),
+    concurrencyKey: call.concurrencyKey ?? null,
+    keyLimit: call.concurrencyKey === undefined ? null : (decorator.keyConcurrency ?? null),
   };
 }
 

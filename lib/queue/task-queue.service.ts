@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { MAX_NOTIFY_PAYLOAD_BYTES, QUEUED_TASKS_CONFIG } from '../queued-tasks.constants.js';
+import { QUEUED_TASKS_CONFIG } from '../queued-tasks.constants.js';
 import type { ResolvedQueuedTasksConfig } from '../config/resolved-config.js';
 import { TaskRegistry } from '../discovery/task-registry.js';
 import { TaskNotFoundError } from '../errors/task-not-found.error.js';
 import { TaskSerializationError } from '../errors/task-serialization.error.js';
 import type { CancelFilter, CancelOutcome, TaskInfo } from '../interfaces/task-info.interface.js';
-import { InvalidTaskOptionsError } from '../errors/invalid-task-options.error.js';
-import { isQueueName, QUEUE_NAME_RULE } from '../config/validate-task-options.js';
+import { resolveCancelFilter } from '../config/validate-cancel-filter.js';
+import { isTaskId } from '../config/validate-task-options.js';
 import type { AddTaskOptions, EnqueueManyOptions } from '../interfaces/task-options.interface.js';
 import type {
   MethodArgs,
@@ -17,27 +17,28 @@ import type {
   TaskResultOf,
 } from '../interfaces/task-registry.interface.js';
 import { WakeupNotifier } from '../notifications/wakeup-notifier.js';
-import type { WrittenTask } from '../persistence/keyed-task-writer.js';
-import type { NewTaskRow } from '../persistence/sql/insert-tasks.sql.js';
-import type { TaskKey } from '../persistence/sql/task-key.sql.js';
 import { TaskStore } from '../persistence/task-store.js';
+import { KeyedQueues } from '../persistence/keyed-queues.js';
 import { EnqueueBatcher } from './enqueue-batcher.js';
 import { FlowBuilder } from './flow-builder.js';
 import type { FlowNode } from './flow-node.js';
-import { writeGraph } from './graph-writer.js';
 import { managerExecutor } from './manager-executor.js';
-import { wakeupPayload } from '../notifications/queue-notification.js';
-import type { EnqueueExecutor } from '../persistence/enqueue-executor.js';
 import { prepareRequest, type PreparedTask, type TaskRequest, type UncheckedRequest } from './prepare-request.js';
 import { withPublicErrors } from './public-error.js';
+import { readTaskLogs } from './read-task-logs.js';
+import { TaskReportStore } from '../persistence/task-report-store.js';
+import type { TaskLogLine, TaskLogsQuery } from '../interfaces/task-report.interface.js';
 import { TaskRef } from './task-ref.js';
 import { TaskResultWaiter } from './task-result-waiter.js';
+import { hasKey, TaskWrites } from './task-writes.js';
+import { QueueEvents } from '../events/queue-events.js';
+import type { Observable } from 'rxjs';
+import type { TaskEventOf, TaskEventStreamFilter, TaskEventType } from '../interfaces/task-event.interface.js';
 import { toTaskInfo } from './to-task-info.js';
+import { RetentionStore } from '../persistence/retention-store.js';
+import { purgeTasks, type PurgeOptions, type PurgeResult } from './purge-tasks.js';
 
 type Class<T> = abstract new (...args: never[]) => T;
-
-const TASK_ID = /^[1-9][0-9]{0,18}$/;
-const CANCELLABLE_STATES: readonly string[] = ['scheduled', 'pending', 'blocked', 'running'];
 
 /**
  * Enqueues tasks and reads them back. Inject it anywhere; it works in
@@ -50,14 +51,22 @@ const CANCELLABLE_STATES: readonly string[] = ['scheduled', 'pending', 'blocked'
  */
 @Injectable()
 export class TaskQueue {
+  private readonly writes: TaskWrites;
+
   constructor(
     private readonly registry: TaskRegistry,
     private readonly store: TaskStore,
-    private readonly notifier: WakeupNotifier,
+    notifier: WakeupNotifier,
     private readonly batcher: EnqueueBatcher,
     private readonly waiter: TaskResultWaiter,
+    private readonly events: QueueEvents,
     @Inject(QUEUED_TASKS_CONFIG) private readonly config: ResolvedQueuedTasksConfig,
-  ) {}
+    private readonly reports: TaskReportStore,
+    private readonly retention: RetentionStore,
+    private readonly keyedQueues: KeyedQueues,
+  ) {
+    this.writes = new TaskWrites(store, waiter, notifier, events);
+  }
 
   /**
    * Enqueues a call of a `@QueuedTask()` method. Arguments are checked against
@@ -104,18 +113,14 @@ export class TaskQueue {
             options: params[3] as AddTaskOptions | undefined,
           };
     const task = this.prepare(request);
+    if (task.row.concurrencyKey != null) await this.markKeyed([task]);
     const manager = request.options?.manager;
-    if (manager !== undefined) return (await this.writeInTransaction([task], managerExecutor(manager, 'add()'), 'args'))[0]!;
-    if (task.parents.length > 0) return (await this.writeWithParents([task], 'args'))[0]!;
+    if (manager !== undefined) return (await this.writes.inTransaction([task], managerExecutor(manager, 'add()'), 'args'))[0]!;
+    if (task.parents.length > 0) return (await this.writes.withParents([task], 'args'))[0]!;
     const { definition, row } = task;
-    if (hasKey(row)) {
-      // A keyed add has statements of its own (insert-keyed-task.sql.ts); the
-      // coalesced multi-row INSERT of the batcher stays the one of plain adds.
-      const written = await withPublicErrors(() => this.store.insertKeyedTask(row), 'args');
-      this.wakeFor([row], [written]);
-      return new TaskRef(written.id, definition.name, this.store, this.waiter, written.deduplicated);
-    }
+    if (hasKey(row)) return this.writes.keyed({ ...task, row });
     const inserted = await this.batcher.insert(row);
+    this.events.enqueuedOne(inserted.id, definition.name, row.queue);
     return new TaskRef(inserted.id, definition.name, this.store, this.waiter);
   }
 
@@ -133,18 +138,10 @@ export class TaskQueue {
     const executor = options?.manager !== undefined ? managerExecutor(options.manager, 'addMany()') : null;
     const prepared = requests.map((request, index) => this.prepare(request, `requests[${index}]`));
     if (prepared.length === 0) return [];
-    if (executor) return this.writeInTransaction(prepared, executor, 'requests');
-    if (prepared.some((task) => task.parents.length > 0)) return this.writeWithParents(prepared, 'requests');
-    const rows = prepared.map((p) => p.row);
-    // Keys need statements of their own, in one transaction; a batch without
-    // keys stays one statement.
-    const written: WrittenTask[] = rows.some(hasKey)
-      ? await withPublicErrors(() => this.store.insertTasksWithKeys(rows), 'requests')
-      : (await withPublicErrors(() => this.store.insertTasks(rows), 'requests')).map((row) => ({ ...row, deduplicated: false }));
-    this.wakeFor(rows, written);
-    return written.map(
-      (row, index) => new TaskRef(row.id, prepared[index]!.definition.name, this.store, this.waiter, row.deduplicated),
-    );
+    await this.markKeyed(prepared);
+    if (executor) return this.writes.inTransaction(prepared, executor, 'requests');
+    if (prepared.some((task) => task.parents.length > 0)) return this.writes.withParents(prepared, 'requests');
+    return this.writes.many(prepared);
   }
 
   /**
@@ -169,15 +166,25 @@ export class TaskQueue {
     const builder = new FlowBuilder((request, where, flow) => this.prepare(request, where, flow));
     const returned = build(builder);
     if (builder.tasks.length === 0) throw new TaskSerializationError('flow', 'the flow added no task');
-    const refs = executor ? await this.writeInTransaction(builder.tasks, executor, 'flow') : await this.writeWithParents(builder.tasks, 'flow');
+    await this.markKeyed(builder.tasks);
+    const refs = executor ? await this.writes.inTransaction(builder.tasks, executor, 'flow') : await this.writes.withParents(builder.tasks, 'flow');
     return refs[returned.flowNode] as TaskRef<TResult>;
   }
 
   /** Everything stored about a task. @throws TaskNotFoundError */
   async get<TResult = unknown>(id: string): Promise<TaskInfo<TResult>> {
-    const row = typeof id === 'string' && TASK_ID.test(id) ? await withPublicErrors(() => this.store.getTask(id)) : undefined;
+    const row = isTaskId(id) ? await withPublicErrors(() => this.store.getTask(id)) : undefined;
     if (!row) throw new TaskNotFoundError(id);
     return toTaskInfo<TResult>(row);
+  }
+
+  /**
+   * Stored log lines of a task (`currentTask()?.log`), oldest first, a page at
+   * a time: pass the last line's `id` as `afterId` for the next page.
+   * @throws TaskNotFoundError, InvalidTaskOptionsError
+   */
+  logs(id: string, query?: TaskLogsQuery): Promise<TaskLogLine[]> {
+    return readTaskLogs(this.reports, id, query);
   }
 
   /**
@@ -205,11 +212,11 @@ export class TaskQueue {
    */
   async cancelMany(ids: readonly string[]): Promise<{ id: string; outcome: CancelOutcome }[]> {
     if (!Array.isArray(ids)) throw new TaskSerializationError('ids', 'cancelMany takes an array of task ids');
-    const unknown = ids.find((id) => typeof id !== 'string' || !TASK_ID.test(id));
+    const unknown = ids.find((id) => !isTaskId(id));
     if (unknown !== undefined) throw new TaskNotFoundError(String(unknown));
     if (ids.length === 0) return [];
     // One statement: an unknown id makes it cancel nothing and come back without an outcome.
-    const rows = await withPublicErrors(() => this.store.cancel(ids));
+    const rows = await withPublicErrors(() => this.waiter.cancel(ids));
     const unknownId = rows.find((row) => row.outcome === null);
     if (unknownId) throw new TaskNotFoundError(unknownId.id);
     return rows.map((row) => ({ id: row.id, outcome: row.outcome! }));
@@ -227,16 +234,21 @@ export class TaskQueue {
    * @throws InvalidTaskOptionsError for a filter naming neither, or an unknown state
    */
   async cancelWhere(filter: CancelFilter): Promise<{ cancelled: number; requested: number }> {
-    const where = 'cancelWhere()';
-    if (filter === null || typeof filter !== 'object') throw new InvalidTaskOptionsError('filter', 'must be an object', where);
-    const { name, queue, states = CANCELLABLE_STATES } = filter;
-    if (name === undefined && queue === undefined) throw new InvalidTaskOptionsError('filter', 'name a task name, a queue, or both', where);
-    if (name !== undefined && (typeof name !== 'string' || name.length === 0)) throw new InvalidTaskOptionsError('name', 'must be a non-empty string', where);
-    if (queue !== undefined && !isQueueName(queue)) throw new InvalidTaskOptionsError('queue', QUEUE_NAME_RULE, where);
-    if (!Array.isArray(states) || states.length === 0 || states.some((state) => !CANCELLABLE_STATES.includes(state))) {
-      throw new InvalidTaskOptionsError('states', `must list some of ${CANCELLABLE_STATES.join(', ')}`, where);
-    }
-    return withPublicErrors(() => this.store.cancelMatching(name ?? null, queue ?? null, states));
+    const { name, queue, states } = resolveCancelFilter(filter);
+    return withPublicErrors(() => this.events.cancelMatching(name, queue, states));
+  }
+
+  /**
+   * Deletes tasks of finished `state`(s) that finished over `olderThan` ago (`'1h'`, `'7d'`, ms), with their log lines
+   * and edges, in short batches as retention does; a parent an unfinished child depends on is kept. @throws InvalidTaskOptionsError
+   */
+  purge(options: PurgeOptions): Promise<PurgeResult> {
+    return purgeTasks(this.retention, options);
+  }
+
+  /** Task events of every process, live, best-effort (see the README's "Task events"). @throws UnknownTaskEventError */
+  events$<T extends TaskEventType = TaskEventType>(filter?: TaskEventStreamFilter<T>): Observable<TaskEventOf<T>> {
+    return this.events.events$(filter);
   }
 
   /** A ref for a task id obtained earlier (from a URL, a log, another process). @throws TaskNotFoundError */
@@ -245,57 +257,15 @@ export class TaskQueue {
     return new TaskRef<TResult>(info.id, info.name, this.store, this.waiter);
   }
 
+  /**
+   * Marks keyed the queues of tasks with a concurrency key (see KeyedQueues),
+   * committed before any of them is written, in whichever transaction.
+   */
+  private markKeyed(tasks: readonly PreparedTask[]): Promise<void> {
+    return withPublicErrors(() => this.keyedQueues.ensureFor(tasks.map((task) => task.row)));
+  }
+
   private prepare(request: UncheckedRequest, where = '', flow: object | null = null): PreparedTask {
     return prepareRequest(this.registry, this.config, request, where, flow);
   }
-
-  /**
-   * Tasks written in the caller's transaction: with parents through
-   * writeGraph, else one INSERT whose wake-up NOTIFY rides on that
-   * transaction's commit (never through the coalescing batcher: another
-   * caller's rows must not join this transaction).
-   */
-  private async writeInTransaction(tasks: readonly PreparedTask[], executor: EnqueueExecutor, values: string): Promise<TaskRef<unknown>[]> {
-    let written: { id: string; deduplicated?: boolean }[];
-    const rows = tasks.map((task) => task.row);
-    const queues = [...new Set(rows.map((row) => row.queue))];
-    const delayed = rows.some((row) => row.runAt !== null || row.delayMs > 0);
-    const payload = wakeupPayload(queues, null, MAX_NOTIFY_PAYLOAD_BYTES, delayed);
-    if (tasks.some((task) => task.parents.length > 0)) {
-      written = await withPublicErrors(() => writeGraph(this.store, tasks, (work) => work(executor)), values);
-    } else if (rows.some(hasKey)) {
-      written = await withPublicErrors(() => this.store.writes.insertTasksWithKeysOn(executor, rows, payload), values);
-    } else {
-      written = await withPublicErrors(() => this.store.writes.insertTasksOn(executor, rows, payload), values);
-    }
-    return written.map((row, index) => new TaskRef(row.id, tasks[index]!.definition.name, this.store, this.waiter, row.deduplicated ?? false));
-  }
-
-  /** Tasks of which some have parents: one transaction (see writeGraph). */
-  private async writeWithParents(tasks: readonly PreparedTask[], values: string): Promise<TaskRef<unknown>[]> {
-    const written = await withPublicErrors(
-      () => writeGraph(this.store, tasks, (work) => this.store.writes.transaction(work)),
-      values,
-    );
-    return written.map((row, index) => new TaskRef(row.id, tasks[index]!.definition.name, this.store, this.waiter));
-  }
-
-  /**
-   * Wakes the workers of the queues that got a task (or a debounced task's
-   * new run time), once per queue with its earliest run time. A duplicate of
-   * a unique or throttle key changed nothing, and wakes nobody.
-   */
-  private wakeFor(rows: readonly NewTaskRow[], written: readonly WrittenTask[]): void {
-    this.notifier.wakeMany(
-      rows.flatMap((row, index) => {
-        const task = written[index]!;
-        if (task.deduplicated && row.key?.kind !== 'debounce') return [];
-        return [{ queue: task.queue ?? row.queue, runAt: task.run_at.getTime() }];
-      }),
-    );
-  }
-}
-
-function hasKey(row: NewTaskRow): row is NewTaskRow & { key: TaskKey } {
-  return row.key != null;
 }

@@ -77,7 +77,7 @@ export class TaskRef<TResult = unknown> {
    * @throws TaskNotFoundError
    */
   async cancel(): Promise<CancelOutcome> {
-    const [row] = await withPublicErrors(() => this.store.cancel([this.id]));
+    const [row] = await withPublicErrors(() => this.waiter.cancel([this.id]));
     if (!row?.outcome) throw new TaskNotFoundError(this.id);
     return row.outcome;
   }

@@ -6,6 +6,8 @@ import { TaskResultTimeoutError } from '../errors/task-result-timeout.error.js';
 import { FINISHED_STATES } from '../interfaces/task-info.interface.js';
 import { NotificationListener } from '../notifications/notification-listener.js';
 import { TaskStore, type TaskOutcomeRow } from '../persistence/task-store.js';
+import type { CancelledRow, CancelledTask } from '../persistence/task-store-types.js';
+import { QueueEvents } from '../events/queue-events.js';
 
 /**
  * Safety net only: waiters are settled by `finished` notifications. This slow
@@ -36,7 +38,19 @@ export class TaskResultWaiter implements OnApplicationShutdown {
   constructor(
     private readonly store: TaskStore,
     private readonly listener: NotificationListener,
+    private readonly events: QueueEvents,
   ) {}
+
+  /**
+   * Cancels tasks (for TaskQueue and TaskRef alike, which both hold this
+   * service): one road, so that the `cancelled` event of each task that was
+   * waiting fires once, in this process.
+   */
+  async cancel(ids: readonly string[]): Promise<CancelledRow[]> {
+    const rows = await this.store.cancel(ids);
+    this.events.cancelled(rows.filter((row): row is CancelledRow & CancelledTask => row.outcome === 'cancelled'));
+    return rows;
+  }
 
   /** Resolves with the task's final outcome; rejects with TaskResultTimeoutError after `timeoutMs`. */
   async wait(id: string, timeoutMs?: number): Promise<TaskOutcomeRow> {

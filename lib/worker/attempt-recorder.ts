@@ -124,6 +124,24 @@ export class AttemptRecorder {
     return records;
   }
 
+  /**
+   * Settles when the records being written on their own now are written (or
+   * failed): a controlled claim waits for it, since a completion still in
+   * flight would count as a running task against its queue's limits.
+   */
+  writesSettled(): Promise<void> {
+    return this.flushing ?? Promise.resolve();
+  }
+
+  /**
+   * Holds new records for a claim about to go out (a controlled producer's,
+   * woken by its task's end): that claim carries them, in its commit. The
+   * worker releases the hold once no claim is in flight.
+   */
+  hold(): void {
+    this.held = true;
+  }
+
   /** The claim that carried them was written. */
   carried(records: AttemptRecords): void {
     this.inFlight.delete(records);

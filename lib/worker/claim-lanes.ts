@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { ClaimedTaskRow } from '../persistence/sql/task-row.js';
 import type { TaskStore } from '../persistence/task-store.js';
+import type { ControlledClaimResult } from '../persistence/controlled-claims.js';
 import { isTransientDatabaseError } from '../persistence/translate-database-error.js';
 import type { AttemptRecorder } from './attempt-recorder.js';
 import { byClaimOrder } from './claim-order.js';
@@ -33,6 +34,10 @@ export interface ClaimLaneHost {
   claiming(): void;
   /** No claim is in flight any more. */
   idle(): void;
+  /** The producer's queue is paused or limited: claim through the controlled claim. */
+  controlled(): boolean;
+  /** What a controlled claim found out about its queue (paused, limited, back to plain claims). */
+  controlledStatus(status: ControlledClaimResult): void;
 }
 
 /**
@@ -89,7 +94,9 @@ export class ClaimLanes {
    * claim (false when the claim is meant for a slot free now).
    */
   fill(startFirst = true): void {
-    if (!this.host.mayClaim() || this.lanes.size >= MAX_CLAIMS_IN_FLIGHT) return;
+    // A controlled queue's claims wait on each other's lock: one lane, whose
+    // next claim carries everything that ended meanwhile, serves it best.
+    if (!this.host.mayClaim() || this.lanes.size >= (this.host.controlled() ? 1 : MAX_CLAIMS_IN_FLIGHT)) return;
     if (startFirst) this.host.startBuffered();
     if (this.claimSize() === 0) return;
     const lane: Promise<void> = this.claimWhileNeeded()
@@ -117,14 +124,22 @@ export class ClaimLanes {
       const workerId = this.host.workerId();
       if (limit === 0 || workerId === null) return;
       const generation = this.wakeGeneration;
+      if (this.host.controlled()) await this.recorder.writesSettled();
       let rows: ClaimedTaskRow[];
       let promoted: number;
+      let status: ControlledClaimResult | null = null;
       const records = this.recorder.takeForClaim(workerId);
       this.rowsInFlight += limit;
       try {
         const started = performance.now();
         const promote = this.timer.mayHaveDue();
-        ({ rows, promoted } = await this.store.claim(workerId, this.scope.names(), limit, this.scope.queue, records, promote));
+        if (this.host.controlled() && this.scope.queue !== null) {
+          const result = await this.store.controlled.claim(workerId, this.scope.names(), limit, this.scope.queue, records, promote);
+          ({ rows, promoted } = result);
+          status = result;
+        } else {
+          ({ rows, promoted } = await this.store.claim(workerId, this.scope.names(), limit, this.scope.queue, records, promote));
+        }
         this.prefetch.recordClaim(performance.now() - started);
         this.prefetch.recordClaimFill(limit, rows.length);
         this.recorder.carried(records);
@@ -147,6 +162,19 @@ export class ClaimLanes {
       // RETURNING does not keep the claim's order; start the highest priority first.
       rows.sort(byClaimOrder);
       if (!(await this.host.take(rows, workerId))) return;
+      if (status !== null) {
+        // The rows just taken start now; let any that end at once end before
+        // the next claim, so that it carries their outcomes and asks for their
+        // slots too (a claim of a limited queue asks only for free slots).
+        await new Promise((resolve) => setImmediate(resolve));
+        this.host.controlledStatus(status);
+        // Another claim of the queue came first: this one took nothing; again, with a snapshot that sees it.
+        if (status.retry) {
+          this.wakeGeneration++;
+          this.drained = false;
+          continue;
+        }
+      }
       if (rows.length > 0) this.timer.resetBackoff();
       // Rows it promoted are claimable by the next statement: claim again at
       // once, and undo a "drained" another lane concluded meanwhile (its claim

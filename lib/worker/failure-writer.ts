@@ -11,6 +11,8 @@ import type { AttemptRecorder } from './attempt-recorder.js';
 import { describe, toAttemptError } from './error-record.js';
 import { retryDelayMs } from './retry-delay.js';
 import type { SnoozeTask } from './snooze-task.js';
+import type { TaskEventBus } from '../events/task-event-bus.js';
+import { emitFailureEvent } from './failure-events.js';
 
 /** Failure records the database refuses for their content are retried this many times, then given up (logged). */
 const MAX_REFUSED_FAILURE_WRITES = 3;
@@ -32,6 +34,7 @@ export class FailureWriter {
   constructor(
     private readonly store: TaskStore,
     private readonly recorder: AttemptRecorder,
+    private readonly events: TaskEventBus,
     /** Called with the run time of a scheduled retry or snooze, so the worker can arm its timer. */
     private readonly onRetryScheduled: (runAt: Date, queue: string) => unknown,
   ) {}
@@ -77,7 +80,9 @@ export class FailureWriter {
           () => retryDelayMs(null, row.attempts),
         );
       }
-      const written = await this.writeFailure(attempt, record, retry, delay);
+      const updated = await this.writeFailure(attempt, record, retry, delay);
+      const written = updated?.state;
+      if (updated) emitFailureEvent(this.events, row, updated, record);
       if (written === 'pending' || written === 'scheduled') {
         this.logger.warn(`Task ${row.id} (${row.name}) attempt ${row.attempts}/${row.max_attempts} failed: ${record.message}; retrying in ${delay} ms`);
       } else if (written === 'cancelled') {
@@ -129,13 +134,13 @@ export class FailureWriter {
     }
   }
 
-  /** @returns the task's new state, or undefined when the write was refused by the guard or could not be made. */
+  /** @returns the task's new state and run time, or undefined when the write was refused by the guard or could not be made. */
   private async writeFailure(
     attempt: AttemptKey & { startedAt: number },
     record: object,
     retry: boolean,
     delayMs: number,
-  ): Promise<string | undefined> {
+  ): Promise<{ state: string; run_at: Date } | undefined> {
     const updated = await this.retrying(() =>
       this.store.fail({ ...attempt, error: JSON.stringify(record), retry, retryDelayMs: delayMs }),
     ).catch((error: unknown) => {
@@ -143,7 +148,7 @@ export class FailureWriter {
       return undefined;
     });
     if (updated?.state === 'pending' || updated?.state === 'scheduled') this.onRetryScheduled(updated.run_at, updated.queue);
-    return updated?.state;
+    return updated;
   }
 
   /**

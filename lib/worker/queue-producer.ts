@@ -23,8 +23,14 @@
  *
  * Each producer claims for its own share of its pool's free slots and its
  * own prefetch (sized from its own queue's task durations); with
- * `prefetch: false` it claims for free slots only (queues under global or
- * rate limits need exactly that).
+ * `prefetch: false` it claims for free slots only.
+ *
+ * A producer of one queue is *controlled* while its queue is paused or
+ * limited (see QueueControlsWatcher): it claims nothing while paused, and
+ * otherwise claims for free slots only, through the controlled claim; when
+ * a limit left due tasks behind, it tries again after a moment (or when its
+ * rate window frees a start), since slots freed in other processes send no
+ * notification.
  */
 import { QueueProducerStateError } from '../errors/queue-producer-state.error.js';
 import type { ClaimedTaskRow } from '../persistence/sql/task-row.js';
@@ -34,6 +40,7 @@ import type { AttemptRecorder } from './attempt-recorder.js';
 import { ClaimLanes } from './claim-lanes.js';
 import { NextRunTimer } from './next-run-timer.js';
 import { PrefetchSizer } from './prefetch-sizer.js';
+import { QueueControlState, type QueueControl } from './queue-control-state.js';
 import type { SlotPool, SlotPoolMember } from './slot-pool.js';
 import type { HeldRow } from './task-handback.js';
 
@@ -86,10 +93,11 @@ export class QueueProducer implements SlotPoolMember {
   readonly prefetch: PrefetchSizer;
   readonly timer: NextRunTimer;
   readonly lanes: ClaimLanes;
+  private readonly control = new QueueControlState(() => this.wake());
 
   constructor(
     store: TaskStore,
-    recorder: AttemptRecorder,
+    private readonly recorder: AttemptRecorder,
     readonly pool: SlotPool,
     readonly settings: ProducerSettings,
     private readonly host: ProducerHost,
@@ -109,6 +117,8 @@ export class QueueProducer implements SlotPoolMember {
         this.settle();
         host.claimsIdle();
       },
+      controlled: () => this.control.controlled,
+      controlledStatus: (status) => this.control.apply(status),
     });
     pool.join(this);
   }
@@ -119,6 +129,22 @@ export class QueueProducer implements SlotPoolMember {
 
   get queue(): string | null {
     return this.settings.queue;
+  }
+
+  /** Its queue is paused or limited (claimed through the controlled claim). */
+  get controlled(): boolean {
+    return this.control.controlled;
+  }
+
+  /**
+   * What the `queues` table says of its queue now (null: neither paused nor
+   * limited). A producer of every queue is never controlled: the claims of
+   * every queue skip controlled ones, which get producers of their own.
+   * @returns true when it changed.
+   */
+  setControl(control: QueueControl | null): boolean {
+    if (this.settings.queue === null) return false;
+    return this.control.set(control);
   }
 
   /** Serves tasks of `queue`. */
@@ -171,6 +197,16 @@ export class QueueProducer implements SlotPoolMember {
     this.active--;
     this.prefetch.recordTask(taskMs);
     this.settle();
+    // Under a limit its own task's end frees room: ask now rather than at the
+    // next retry. Its outcome, queued just after this, rides on that claim
+    // (held for it): one commit records the end and takes the next task.
+    if (this.control.claimsOnSettle) {
+      this.recorder.hold();
+      setImmediate(() => {
+        this.wake();
+        if (this.lanes.inFlight === 0) this.host.claimsIdle();
+      });
+    }
   }
 
   /** Takes out waiting rows, all of them or those matching `which`. */
@@ -184,6 +220,7 @@ export class QueueProducer implements SlotPoolMember {
   /** Stops claiming; its waiting rows are the caller's to hand back. */
   stop(): HeldRow[] {
     this.timer.clear();
+    this.control.clearRetry();
     if (this.current === 'draining' || this.current === 'stopped') return this.takeWaiting();
     this.to('draining');
     return this.takeWaiting();
@@ -203,7 +240,8 @@ export class QueueProducer implements SlotPoolMember {
    * not free: with prefetch 0 a producer holds no row it cannot start.
    */
   private claimSize(rowsInFlight: number): number {
-    const target = this.prefetch.target();
+    if (this.control.paused) return 0;
+    const target = this.control.controlled ? 0 : this.prefetch.target();
     const slots = Math.max(0, Math.min(this.pool.share() - this.active, this.pool.free));
     const deficit = slots + 2 * target - this.buffer.length - rowsInFlight;
     if (deficit <= 0) return 0;

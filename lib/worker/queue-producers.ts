@@ -3,6 +3,7 @@ import type { WakeupNotification } from '../notifications/queue-notification.js'
 import type { TaskStore } from '../persistence/task-store.js';
 import type { AttemptRecorder } from './attempt-recorder.js';
 import { QueueProducer, type ProducerHost } from './queue-producer.js';
+import type { QueueControl } from './queue-control-state.js';
 import { SlotPool } from './slot-pool.js';
 import type { HeldRow } from './task-handback.js';
 
@@ -12,12 +13,18 @@ import type { HeldRow } from './task-handback.js';
  * them, route a wake-up to those serving its queues, fill slots, stop.
  */
 export class QueueProducers {
-  readonly all: readonly QueueProducer[];
+  private producers: QueueProducer[];
   private readonly pools: readonly SlotPool[];
+  private stopping = false;
 
-  constructor(store: TaskStore, recorder: AttemptRecorder, settings: ResolvedWorkerConfig, host: ProducerHost) {
+  constructor(
+    private readonly store: TaskStore,
+    private readonly recorder: AttemptRecorder,
+    private readonly settings: ResolvedWorkerConfig,
+    private readonly host: ProducerHost,
+  ) {
     const pools: SlotPool[] = [];
-    this.all = settings.slotPools.flatMap((poolSettings) => {
+    this.producers = settings.slotPools.flatMap((poolSettings) => {
       const pool = new SlotPool(poolSettings.concurrency);
       pools.push(pool);
       return poolSettings.queues.map(
@@ -25,6 +32,34 @@ export class QueueProducers {
       );
     });
     this.pools = pools;
+  }
+
+  get all(): readonly QueueProducer[] {
+    return this.producers;
+  }
+
+  /**
+   * Applies what the `queues` table says (`controls`: every paused or
+   * limited queue): producers of those queues become controlled, the others
+   * plain. A controlled queue served only by a producer of every queue gets
+   * a producer of its own in that producer's pool (claiming for free slots
+   * only), since the claims of every queue skip it. Producers whose control
+   * changed are woken (a resumed queue claims at once).
+   */
+  applyControls(controls: ReadonlyMap<string, QueueControl>): void {
+    if (this.stopping) return;
+    for (const [queue] of controls) {
+      if (this.producers.some((producer) => producer.queue === queue)) continue;
+      const everyQueue = this.producers.find((producer) => producer.queue === null);
+      if (everyQueue === undefined) continue;
+      this.producers.push(
+        new QueueProducer(this.store, this.recorder, everyQueue.pool, { queue, maxPrefetch: 0, pollIntervalMs: this.settings.pollIntervalMs }, this.host),
+      );
+    }
+    for (const producer of this.producers) {
+      if (producer.queue === null) continue;
+      if (producer.setControl(controls.get(producer.queue) ?? null) && producer.state !== 'draining' && producer.state !== 'stopped') producer.wake();
+    }
   }
 
   /** Claim statements in flight, all producers together. */
@@ -90,6 +125,7 @@ export class QueueProducers {
 
   /** Stops every producer's claiming. @returns their waiting rows, to hand back. */
   stop(): HeldRow[] {
+    this.stopping = true;
     return this.all.flatMap((producer) => producer.stop());
   }
 

@@ -16,8 +16,12 @@ import type { AttemptOutcome, StopReason } from './attempt-outcome.js';
 import { attemptKey, type AttemptRecorder } from './attempt-recorder.js';
 import { describe } from './error-record.js';
 import { FailureWriter } from './failure-writer.js';
+import { invokeHandler } from './handler-invoker.js';
 import { RunningTaskContext } from './running-task-context.js';
 import { SnoozeTask } from './snooze-task.js';
+import type { TaskReportWriter } from './task-report-writer.js';
+import type { TaskEventBus } from '../events/task-event-bus.js';
+import { progressEvent } from './progress-events.js';
 
 /** An attempt in progress. */
 export interface RunningAttempt {
@@ -60,11 +64,13 @@ export class TaskRunner {
   constructor(
     private readonly store: TaskStore,
     private readonly recorder: AttemptRecorder,
+    private readonly events: TaskEventBus,
     private readonly findDefinition: (name: string) => TaskDefinition | undefined,
     /** Called with the run time of a scheduled retry or snooze, so the worker can arm its timer. */
     onRetryScheduled: (runAt: Date, queue: string) => unknown,
+    private readonly reports: TaskReportWriter,
   ) {
-    this.failures = new FailureWriter(store, recorder, onRetryScheduled);
+    this.failures = new FailureWriter(store, recorder, events, onRetryScheduled);
   }
 
   /** Shutdown: stop retrying writes that keep failing, and write nothing new. */
@@ -127,14 +133,20 @@ export class TaskRunner {
     if (cancelled) abort({ kind: 'cancelled', taskId: row.id, taskName: row.name });
     this.recorder.markStarted(attempt);
     if (Logger.isLevelEnabled('debug')) this.logger.debug(`Task ${row.id} (${row.name}) attempt ${row.attempts}/${row.max_attempts} started`);
+    if (!cancelled) {
+      this.events.emit({ type: 'started', taskId: row.id, name: row.name, queue: row.queue, attempt: row.attempts, maxAttempts: row.max_attempts, workerId, at: new Date() });
+    }
     const outcome: Promise<HandlerOutcome> = cancelled
       ? Promise.resolve({ ok: false, error: stopError(stopReason!) })
-      : this.invoke(row, workerId, signal);
+      : this.invoke(row, workerId, signal, attempt.key);
     void outcome.then((result) => {
       for (const timer of timers) clearTimeout(timer);
       timers = [];
       events.settled();
-      finish(result);
+      // Its log lines (and, unless it completed, all it reported) are written before its outcome; its slot is free meanwhile.
+      const reported = this.reports.settle(attempt.key, result.ok && stopReason === null);
+      if (reported) void reported.then(() => finish(result));
+      else finish(result);
     });
     return { key: attempt.key, row, workerId, abort };
   }
@@ -164,13 +176,12 @@ export class TaskRunner {
   }
 
   /** Calls the handler; resolves with what it returned or threw, whatever that is. Never rejects. */
-  private invoke(row: ClaimedTaskRow, workerId: string, signal: () => AbortSignal): Promise<HandlerOutcome> {
+  private invoke(row: ClaimedTaskRow, workerId: string, signal: () => AbortSignal, key: string): Promise<HandlerOutcome> {
     const definition = this.findDefinition(row.name);
     if (!definition) return Promise.resolve({ ok: false, error: new NonRetryableError(new UnknownTaskError(row.name).message) });
-    const context = new RunningTaskContext(row, workerId, signal, this.store);
-    const handler = definition.instance[definition.methodName]!;
+    const context = new RunningTaskContext(row, workerId, signal, this.store, this.reports, key);
     // Called from a microtask, so a handler that throws synchronously is caught like one that rejects.
-    return runInTaskContext(context, () => Promise.resolve().then(() => handler.apply(definition.instance, row.args))).then(
+    return runInTaskContext(context, () => Promise.resolve().then(() => invokeHandler(definition, context, row.args))).then(
       (value): HandlerOutcome => ({ ok: true, value }),
       (error: unknown): HandlerOutcome => ({ ok: false, error }),
     );
@@ -183,6 +194,8 @@ export class TaskRunner {
     outcome: HandlerOutcome | 'hard',
     reason: StopReason | null,
   ): AttemptOutcome | Promise<AttemptOutcome> {
+    // Taken whatever the outcome, so none is left behind; only a completion carries it.
+    const final = this.reports.takeFinal(attempt.key);
     // After shutdown gave up on it, the worker has handed its row back already.
     if (this.stopping) return 'abandoned';
     if (outcome === 'hard' && reason?.kind === 'timeout') {
@@ -213,10 +226,14 @@ export class TaskRunner {
       // The same code would return the same value again: retrying cannot help.
       return this.failures.fail(row, attempt, error);
     }
-    this.recorder.complete({ ...attempt, result: json });
-    if (Logger.isLevelEnabled('debug')) {
-      this.logger.debug(`Task ${row.id} (${row.name}) completed in ${Math.round(performance.now() - attempt.startedAt)} ms`);
-    }
+    this.recorder.complete(final ? { ...attempt, result: json, reports: final.reports } : { ...attempt, result: json });
+    const durationMs = Math.round(performance.now() - attempt.startedAt);
+    const { id: taskId, name, queue } = row;
+    if (final?.progress) this.events.emit(progressEvent(row, final.progress));
+    // A cancel heard while it ran wins over its result (complete-tasks.sql.ts): the task ends cancelled.
+    if (reason?.kind === 'cancelled') this.events.emit({ type: 'cancelled', taskId, name, queue, wasRunning: true, at: new Date() });
+    else this.events.emit({ type: 'completed', taskId, name, queue, attempt: row.attempts, maxAttempts: row.max_attempts, durationMs, at: new Date() });
+    if (Logger.isLevelEnabled('debug')) this.logger.debug(`Task ${row.id} (${row.name}) completed in ${durationMs} ms`);
     return 'completed';
   }
 

@@ -6,19 +6,26 @@ import { TaskRegistry } from '../discovery/task-registry.js';
 import { NotificationListener } from '../notifications/notification-listener.js';
 import type { QueueNotification } from '../notifications/queue-notification.js';
 import { QueueDatabase } from '../persistence/queue-database.js';
+import { TaskReportStore } from '../persistence/task-report-store.js';
 import { TaskStore } from '../persistence/task-store.js';
 import { CancelRequests } from './cancel-requests.js';
 import { formatSeconds, listNames } from './log-format.js';
 import { AttemptRecorder, attemptKey } from './attempt-recorder.js';
 import { sleepUntil } from './deadline.js';
-import type { ProducerHost, QueueProducer } from './queue-producer.js';
+import { AttemptLauncher } from './attempt-launcher.js';
+import type { ProducerHost } from './queue-producer.js';
 import { QueueProducers } from './queue-producers.js';
+import { QueueControlsWatcher } from './queue-controls-watcher.js';
 import { describeSlotPools } from './slot-pool.js';
 import { Reconciler } from './reconciler.js';
 import { RunningAttempts } from './running-attempts.js';
-import { TaskHandback, type HeldRow } from './task-handback.js';
+import { TaskHandback } from './task-handback.js';
+import { TaskReportWriter } from './task-report-writer.js';
+import { progressEvent } from './progress-events.js';
 import { TaskRunner } from './task-runner.js';
 import { WorkerLease } from './worker-lease.js';
+import { TaskEventBus } from '../events/task-event-bus.js';
+import type { WorkerEventType } from '../interfaces/task-event.interface.js';
 
 /**
  * After shutdown's grace period, aborted handlers get this long (and at most
@@ -61,8 +68,11 @@ export class TaskWorker implements BeforeApplicationShutdown {
   private readonly handback: TaskHandback;
   private readonly reconciler: Reconciler;
   private readonly runner: TaskRunner;
+  private readonly launcher: AttemptLauncher;
+  private readonly reports: TaskReportWriter;
   private readonly lease: WorkerLease;
   private readonly producers: QueueProducers;
+  private readonly controls: QueueControlsWatcher;
   private readonly cancels = new CancelRequests();
   private names: string[] = [];
   private started = false;
@@ -77,8 +87,13 @@ export class TaskWorker implements BeforeApplicationShutdown {
     store: TaskStore,
     private readonly database: QueueDatabase,
     private readonly listener: NotificationListener,
+    reportStore: TaskReportStore,
+    private readonly events: TaskEventBus,
   ) {
     this.settings = config.worker;
+    this.reports = new TaskReportWriter(reportStore, config.logs.maxLinesPerTask, (written) => {
+      for (const { task, progress } of written) events.emit(progressEvent(task, progress));
+    });
     this.recorder = new AttemptRecorder(store, (attempt, error) => this.runner.refuseResult(attempt, error));
     this.handback = new TaskHandback(store, this.recorder);
     this.reconciler = new Reconciler(store, this.settings.leaseMs);
@@ -92,7 +107,7 @@ export class TaskWorker implements BeforeApplicationShutdown {
       accepting: () => this.accepting,
       workerId: () => this.lease.id,
       names: () => this.names,
-      launch: (held, producer) => this.launch(held, producer),
+      launch: (held, producer) => this.launcher.launch(held, producer),
       owns: (workerId) => this.accepting && this.lease.id === workerId,
       handBack: (rows, workerId) => this.handback.release(rows.map((row) => ({ row, workerId })), Date.now() + this.settings.statementTimeoutMs),
       fillSlots: () => this.fillSlots(),
@@ -105,13 +120,17 @@ export class TaskWorker implements BeforeApplicationShutdown {
       },
     };
     this.producers = new QueueProducers(store, this.recorder, this.settings, host);
+    this.controls = new QueueControlsWatcher(database, (controls) => this.producers.applyControls(controls));
     this.runner = new TaskRunner(
       store,
       this.recorder,
+      events,
       (name) => this.registry.findByName(name),
       // An attempt failing while we drain must not re-arm the timers shutdown cleared.
       (runAt, queue) => this.accepting && this.producers.of(queue)?.timer.armAt(runAt.getTime()),
+      this.reports,
     );
+    this.launcher = new AttemptLauncher(this.runner, this.running, this.producers, this.handback, this.cancels, this.settings, () => this.accepting);
   }
 
   /** Identity of this worker in the registry (a new one after it fenced itself); null before it starts. */
@@ -154,7 +173,10 @@ export class TaskWorker implements BeforeApplicationShutdown {
     this.started = true;
     this.subscriptions.push(
       this.listener.notifications$.subscribe((notification) => this.onNotification(notification)),
-      this.listener.reconnected$.subscribe(() => this.wakeAll()),
+      this.listener.reconnected$.subscribe(() => {
+        void this.controls.refresh();
+        this.wakeAll();
+      }),
     );
     await this.listener.start();
     this.pollTimer = setInterval(() => this.onPoll(), this.settings.pollIntervalMs);
@@ -162,6 +184,8 @@ export class TaskWorker implements BeforeApplicationShutdown {
     this.logger.log(
       `Worker ${this.lastId} started: ${describeSlotPools(this.settings.slotPools)}; handlers ${listNames(this.names)}; lease ${this.settings.leaseMs} ms`,
     );
+    this.emitWorkerEvent('started');
+    void this.controls.refresh();
     this.wakeAll();
   }
 
@@ -176,6 +200,7 @@ export class TaskWorker implements BeforeApplicationShutdown {
     const deadline = Date.now() + this.settings.shutdownTimeoutMs;
     this.started = false;
     this.accepting = false;
+    this.emitWorkerEvent('draining');
     if (this.pollTimer) clearInterval(this.pollTimer);
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     this.subscriptions = [];
@@ -202,7 +227,7 @@ export class TaskWorker implements BeforeApplicationShutdown {
       this.producers.claimsSettled(),
       sleepUntil(Math.min(finalDeadline, Date.now() + 500)),
     ]);
-    await Promise.all([releasingBuffer, this.handback.release(handBack, finalDeadline), this.recorder.drain(finalDeadline)]);
+    await Promise.all([releasingBuffer, this.handback.release(handBack, finalDeadline), this.recorder.drain(finalDeadline), this.reports.drain(finalDeadline)]);
     await this.handback.settledBy(finalDeadline);
     await this.lease.stop(finalDeadline);
     this.database.cancelClaims();
@@ -211,11 +236,19 @@ export class TaskWorker implements BeforeApplicationShutdown {
       this.logger.warn(`${this.running.size} handler(s) ignored their AbortSignal and still run; their tasks were handed back`);
     }
     this.logger.log('Worker drained and stopped');
+    this.emitWorkerEvent('stopped');
+    // The last attempts' events go out now, before the pool closes (briefly: events$ is best-effort).
+    await Promise.race([this.events.flush(), sleepUntil(Date.now() + FINAL_WRITES_MS / 2)]);
+  }
+
+  private emitWorkerEvent(type: WorkerEventType): void {
+    this.events.emitWorker({ type, workerId: this.id, queues: this.queues, concurrency: this.concurrency, at: new Date() });
   }
 
   private onPoll(): void {
     // Lanes stop while a reconciliation is due; it runs once the last one has.
     if (this.reconciler.checkDue() && this.claimsInFlight === 0) this.reconcile();
+    void this.controls.refresh();
     this.wakeAll();
   }
 
@@ -229,32 +262,6 @@ export class TaskWorker implements BeforeApplicationShutdown {
 
   private fillSlots(): void {
     this.producers.fillSlots(() => this.accepting);
-  }
-
-  /** Runs a claimed row in a slot of its producer's pool. */
-  private launch({ row, workerId }: HeldRow, producer: QueueProducer): void {
-    const started = performance.now();
-    producer.pool.acquire();
-    const attempt = this.runner.start(
-      row,
-      workerId,
-      {
-      settled: () => {
-        producer.pool.release();
-        this.running.settled(attempt);
-        producer.settled(performance.now() - started);
-        this.producers.slotFreed(producer.pool, () => this.accepting);
-      },
-      recorded: (outcome) => {
-        // At shutdown the worker may already have handed this row back.
-        if (this.running.recorded(attempt) && outcome === 'released') {
-          this.handback.releaseLater([{ row, workerId }], Date.now() + this.settings.statementTimeoutMs);
-        }
-      },
-      },
-      this.cancels.take(row.id),
-    );
-    this.running.add(attempt);
   }
 
   /** The lease of incarnation `workerId` is lost: abort its handlers, hand back what it claimed ahead. */
@@ -275,6 +282,7 @@ export class TaskWorker implements BeforeApplicationShutdown {
   private onNotification(notification: QueueNotification): void {
     if (notification.kind === 'wakeup') this.producers.route(notification);
     else if (notification.kind === 'cancel') this.cancels.apply(notification.ids, this.running.inSlots());
+    else if (notification.kind === 'queues') void this.controls.refresh();
   }
 
   /** Reconciles if due and no claim is in flight (see Reconciler). */

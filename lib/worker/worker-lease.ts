@@ -19,6 +19,8 @@ export interface LeaseSettings {
   heartbeatIntervalMs: number;
   queues: string[] | null;
   concurrency: number;
+  /** Bounds a registration: it holds no task yet, so it need not answer within a renewal's tight timeout. */
+  statementTimeoutMs: number;
 }
 
 /**
@@ -114,7 +116,10 @@ export class WorkerLease {
         concurrency: this.settings.concurrency,
         leaseMs: this.settings.leaseMs,
       },
-      this.renewalTimeoutMs,
+      // Not a renewal's timeout (a fifth of the lease, 100 ms for a 500 ms
+      // lease): a busy server took longer at bootstrap and failed it. The
+      // lease still counts from the moment the registration was sent.
+      this.settings.statementTimeoutMs,
     );
     this.incarnations.push(id);
     this.current = id;

@@ -4,9 +4,10 @@
  * What must hold whatever the moment of each kill:
  * - nothing is lost: every task ends `completed`, after a run that completed;
  * - no task ever runs twice at once (a killed run lasts until its process died);
- * - a run cut short by a kill starts again within 2 × lease of the kill: the
- *   dead worker's lease runs out, its tasks are rescued, and a rescued task
- *   keeps its run time, so it is claimed before the backlog behind it (when
+ * - a run cut short by a kill is rescued within 1.5 × lease of the kill (the
+ *   dead worker's lease runs out, the leader passes every half lease) and
+ *   starts again soon after: a rescued task keeps its run time, so it is
+ *   claimed before the backlog behind it (when
  *   the process that claims it next is killed too before starting it, the
  *   bound runs from that later kill);
  * - a task's run time never changes (no retry backoff is involved here);
@@ -51,6 +52,17 @@ const KILLS = 10;
 /** Kills happen while this share of the tasks is done, so that every one of them lands in a busy drain. */
 const KILL_WINDOW = [0.05, 0.85] as const;
 const DRAIN_TIMEOUT_MS = 150_000;
+/**
+ * A dead worker's tasks are back in line within 1.5 leases of its death (its
+ * lease ends at most one lease after its last renewal; the leader passes every
+ * half lease), plus the time a pass takes on this loaded machine.
+ */
+const RESCUE_LIMIT_MS = 1.5 * LEASE_MS + 500;
+/**
+ * Then one of the live workers claims and starts it, ahead of the backlog.
+ * They are busy draining on 2 cores while a replacement boots: allow a second.
+ */
+const CLAIM_LIMIT_MS = 1_000;
 
 describe('chaos: worker processes SIGKILLed during a drain', () => {
   const defer = useCleanup();
@@ -58,7 +70,7 @@ describe('chaos: worker processes SIGKILLed during a drain', () => {
   beforeAll(() => createExecutionLog(db()));
 
   it(
-    `${TASKS} tasks, ${WORKERS} processes, ${KILLS} SIGKILLs: nothing lost, never twice at once, orphans restarted within 2 × lease`,
+    `${TASKS} tasks, ${WORKERS} processes, ${KILLS} SIGKILLs: nothing lost, never twice at once, orphans rescued within 1.5 × lease and restarted`,
     async () => {
       const random = seededRandom();
       const seed = `(seed ${random.seed}: rerun with QT_FAULTS_SEED=${random.seed})`;
@@ -121,24 +133,33 @@ describe('chaos: worker processes SIGKILLed during a drain', () => {
       const runs = await readExecutions(db());
       const taskRows = await readTasks(db());
       const byTask = groupByTask(runs);
-      const restartLimit = 2 * LEASE_MS;
       const orphans = orphanRestarts(runs, kills);
       const rescuesOf = new Map(taskRows.map((task) => [task.id, task.rescues]));
-      const lateOrphans = orphans.filter((o) => {
-        if (o.killedAt === undefined || o.restart === undefined) return true;
-        // A rescued task can be claimed ahead by a process that is killed in
-        // turn before it starts the task: the task then waits for that
-        // process's lease too. The task's rescue count, higher than its
-        // number of killed runs, tells that case; the bound then runs from the
-        // latest kill before the restart.
-        const killedRuns = byTask.get(o.orphan.task_id)!.filter((run) => run.finished_at === null).length;
-        const heldAgain = (rescuesOf.get(o.orphan.task_id) ?? 0) > killedRuns;
-        const restartAt = o.restart.started_at.getTime();
-        const from = heldAgain
-          ? Math.max(o.killedAt, ...[...kills.values()].map((kill) => kill.sentAt).filter((sentAt) => sentAt < restartAt))
-          : o.killedAt;
-        return restartAt - from > restartLimit;
-      });
+      /** When the orphan's attempt was rescued: its WorkerLostError (absent when its start marker was never written). */
+      const rescuedAtOf = (taskId: string, attempt: number) => {
+        const lost = taskRows.find((task) => task.id === taskId)?.errors.find((e) => e.name === 'WorkerLostError' && e.attempt === attempt);
+        return lost ? Date.parse(lost.at) : undefined;
+      };
+      const lateOrphans = orphans
+        .map((o) => ({ ...o, rescuedAt: rescuedAtOf(o.orphan.task_id, o.orphan.attempt) }))
+        .filter((o) => {
+          if (o.killedAt === undefined || o.restart === undefined) return true;
+          const restartAt = o.restart.started_at.getTime();
+          // The library's bound: back in line within 1.5 leases of the kill.
+          if (o.rescuedAt !== undefined && o.rescuedAt - o.killedAt > RESCUE_LIMIT_MS) return true;
+          // A rescued task can be claimed ahead by a process that is killed in
+          // turn before it starts the task: the task then waits for that
+          // process's lease too. The task's rescue count, higher than its
+          // number of killed runs, tells that case; the bound then runs from the
+          // latest kill before the restart.
+          const killedRuns = byTask.get(o.orphan.task_id)!.filter((run) => run.finished_at === null).length;
+          if ((rescuesOf.get(o.orphan.task_id) ?? 0) > killedRuns) {
+            const lastKill = Math.max(o.killedAt, ...[...kills.values()].map((kill) => kill.sentAt).filter((sentAt) => sentAt < restartAt));
+            return restartAt - lastKill > RESCUE_LIMIT_MS + CLAIM_LIMIT_MS;
+          }
+          // Then claimed and started again, ahead of the backlog behind it.
+          return restartAt - (o.rescuedAt ?? o.killedAt + RESCUE_LIMIT_MS) > CLAIM_LIMIT_MS;
+        });
       const overConcurrency = [...maxConcurrencyByPid(runs, kills)].filter(([, max]) => max > CONCURRENCY);
       const movedRunAt = taskRows.filter((task) => task.run_at.getTime() !== enqueuedRunAt.get(task.id));
       const wrongAttempt = taskRows.filter((task) => {
@@ -155,7 +176,8 @@ describe('chaos: worker processes SIGKILLed during a drain', () => {
         overlapping: overlappingExecutions(runs, kills).map(([a, b]) => describeRuns([a, b])),
         lateOrphans: firstFew(
           lateOrphans.map(
-            (o) => `${describeRuns([o.orphan])}: restarted ${o.delayMs ?? 'never'} ms after its kill, rescued ${rescuesOf.get(o.orphan.task_id)} time(s)`,
+            (o) =>
+              `${describeRuns([o.orphan])}: rescued ${o.rescuedAt === undefined ? '(start not recorded: time unknown)' : `${o.rescuedAt - (o.killedAt ?? 0)} ms`} and restarted ${o.delayMs ?? 'never'} ms after its kill, rescued ${rescuesOf.get(o.orphan.task_id)} time(s)`,
           ),
         ),
         overConcurrency,

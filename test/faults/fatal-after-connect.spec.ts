@@ -34,11 +34,14 @@ describe('FATAL in the same chunk as a new connection’s first reply', () => {
     defer(onUncaught, (listener) => void process.removeListener('uncaughtException', listener));
 
     // Empty the pool: its idle connections are terminated (pg-pool drops them), so the next statements open new ones.
+    // Armed first: background statements (the maintenance leader re-planning
+    // schedules after its LISTEN connection comes back) may open connections
+    // during the wait, and those must meet the fault too.
+    proxy.armed = true;
     await db().query(
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'nestjs-queued-tasks'`,
     );
     await new Promise((resolve) => setTimeout(resolve, 200));
-    proxy.armed = true;
     const outcomes = await Promise.allSettled(Array.from({ length: 8 }, () => tasks.add(Noop, 'noop', [])));
     proxy.armed = false;
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -34,6 +34,20 @@ export interface TaskRecord {
   pendingParents: number;
   onParentFailure: string | null;
   hasChildren: boolean;
+  /** The last progress the task reported: `{ value, message?, data?, at }`, or null. */
+  progress: { value: number; message?: string; data?: unknown; at: string } | null;
+  /** The task's key/value context, or null before it set any. */
+  context: Record<string, unknown> | null;
+  /** Metadata given at `add` (merged with that of the task that added it), or null. */
+  metadata: Record<string, unknown> | null;
+  /** The task whose handler added this one, or null. */
+  parentTaskId: string | null;
+  /** The first task of the chain of tasks that added this one, or null for a task added from outside any task. */
+  rootTaskId: string | null;
+  /** The concurrency key the task counts against in its queue, or null. */
+  concurrencyKey: string | null;
+  /** Tasks of its key that may run at once, from its definition's `keyConcurrency`; null: the queue's limit, else 1. */
+  keyLimit: number | null;
 }
 
 /**
@@ -74,6 +88,13 @@ export function createTaskEntity(schema: string = DEFAULT_SCHEMA): EntitySchema<
       pendingParents: { name: 'pending_parents', type: 'integer', default: 0 },
       onParentFailure: { name: 'on_parent_failure', type: 'text', nullable: true },
       hasChildren: { name: 'has_children', type: 'boolean', default: false },
+      progress: { type: 'jsonb', nullable: true },
+      context: { type: 'jsonb', nullable: true },
+      metadata: { type: 'jsonb', nullable: true },
+      parentTaskId: { name: 'parent_task_id', type: 'bigint', nullable: true },
+      rootTaskId: { name: 'root_task_id', type: 'bigint', nullable: true },
+      concurrencyKey: { name: 'concurrency_key', type: 'text', nullable: true },
+      keyLimit: { name: 'key_limit', type: 'integer', nullable: true },
     },
   });
 }

@@ -35,6 +35,7 @@ export function cancelTasksStatement(t: QueueTables): SqlStatement {
       CASE WHEN touched.state = 'cancelled' THEN 'cancelled'
            WHEN touched.state = 'running' THEN 'requested'
            WHEN existing.id IS NOT NULL THEN 'finished' END AS outcome,
+      existing.name, existing.queue,
       (SELECT count(*) FROM requested) AS requested, (SELECT count(*) FROM children) AS children, n.notified
     FROM unnest($1::bigint[]) WITH ORDINALITY AS wanted(id, ord)
     LEFT JOIN touched ON touched.id = wanted.id
@@ -46,7 +47,8 @@ export function cancelTasksStatement(t: QueueTables): SqlStatement {
 /**
  * The same cancel for every unfinished task matching a filter: name $1 and
  * queue $2 (NULL: any), among states $3; $4 is the channel. Returns how many
- * were cancelled and how many were running (requested). Finds its rows by a
+ * were cancelled and how many were running (requested), and the first $5
+ * (NULL: all) of the cancelled ones, for their events. Finds its rows by a
  * scan of the unfinished ones by state (no index has the name): an operator's
  * statement, not a hot path.
  */
@@ -56,7 +58,8 @@ export function cancelMatchingStatement(t: QueueTables): SqlStatement {
     WITH ${cancelCtes(t, where, '$4')}
     SELECT (SELECT count(*) FROM touched WHERE state = 'cancelled') AS cancelled,
       (SELECT count(*) FROM touched WHERE state = 'running') AS requested,
-      (SELECT count(*) FROM requested) AS notices, (SELECT count(*) FROM children) AS children, n.notified
+      (SELECT count(*) FROM requested) AS notices, (SELECT count(*) FROM children) AS children, n.notified,
+      ARRAY(SELECT json_build_object('id', id::text, 'name', name, 'queue', queue) FROM touched WHERE state = 'cancelled' LIMIT $5::integer) AS cancelled_tasks
     FROM (${notifyFinishedSql('$4')}) n`);
 }
 
@@ -68,7 +71,7 @@ function cancelCtes(t: QueueTables, where: string, channel: string): string {
           finished_at = CASE WHEN t.state = 'running' THEN t.finished_at ELSE now() END,
           cancel_requested_at = coalesce(t.cancel_requested_at, now())
       WHERE ${where} AND t.state IN ('scheduled', 'pending', 'blocked', 'running')
-      RETURNING t.id, t.state, t.has_children
+      RETURNING t.id, t.state, t.has_children, t.name, t.queue
     ), finished AS (
       SELECT id, state, has_children FROM touched WHERE state = 'cancelled'
     ), ${settleChildrenSql(t, channel)}, requested AS (

@@ -1,6 +1,6 @@
 import type { QueueTables } from '../queue-tables.js';
 import { prepared, type SqlStatement } from '../sql-statement.js';
-import { initialState, runAtSql } from './insert-tasks.sql.js';
+import { initialState, runAtSql, TASK_INPUT_COLUMNS, TASK_PARAM_COUNT, taskArrays } from './insert-tasks.sql.js';
 
 /**
  * First statement of a write with dependencies, in its transaction: locks
@@ -28,35 +28,44 @@ export function lockParentsStatement(t: QueueTables): SqlStatement {
       ARRAY(SELECT nextval(pg_get_serial_sequence(${sequence}, 'id'))::text FROM generate_series(1, $2::integer)) AS ids`);
 }
 
+/** The placeholder of the graph insert's `n`-th parameter after the ids ($1) and the task's columns. */
+function afterColumns(n: number): string {
+  return `$${1 + TASK_PARAM_COUNT + n}`;
+}
+
 /**
- * Second statement: the tasks (ids allocated by the first) with their start
- * states, parent counts and policies, and every edge, then one wake-up for
- * those due or scheduled ($19: channel). Arrays of columns, as in
- * insert-tasks.sql.ts; `state` NULL means "by run time" (scheduled or
- * pending), else blocked, or failed / cancelled for a child doomed at once.
+ * Second statement: the tasks (ids allocated by the first, $1) with their
+ * start states, parent counts and policies, and every edge, then one
+ * wake-up for those due or scheduled (the last parameter: channel). Arrays
+ * of columns, as in insert-tasks.sql.ts (in its order, from $2); `state`
+ * NULL means "by run time" (scheduled or pending), else blocked, or failed /
+ * cancelled for a child doomed at once.
  */
 export function insertGraphStatement(t: QueueTables): SqlStatement {
+  const p = afterColumns;
   return prepared(`
     WITH input AS (
-      SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::jsonb[], $5::integer[], $6::timestamptz[], $7::integer[],
-          $8::integer[], $9::jsonb[], $10::integer[], $11::text[], $12::integer[], $13::text[], $14::boolean[], $15::jsonb[])
-        AS i(id, name, queue, args, priority, run_at, delay_ms, max_attempts, backoff, timeout_ms, state, pending_parents,
-             on_parent_failure, has_children, errors)
+      SELECT * FROM unnest($1::bigint[], ${taskArrays(2)},
+          ${p(1)}::text[], ${p(2)}::integer[], ${p(3)}::text[], ${p(4)}::boolean[], ${p(5)}::jsonb[])
+        AS i(id, ${TASK_INPUT_COLUMNS}, state, pending_parents, on_parent_failure, has_children, errors)
     ), inserted AS (
       INSERT INTO ${t.tasks} (id, name, queue, args, priority, run_at, state, max_attempts, backoff, timeout_ms,
+                              metadata, parent_task_id, root_task_id, concurrency_key, key_limit,
                               pending_parents, on_parent_failure, has_children, errors, finished_at)
       OVERRIDING SYSTEM VALUE
       SELECT i.id, i.name, i.queue, i.args, i.priority, r.run_at, coalesce(i.state, ${initialState('r.run_at')}), i.max_attempts,
-        i.backoff, i.timeout_ms, i.pending_parents, i.on_parent_failure, i.has_children, coalesce(i.errors, '[]'::jsonb),
+        i.backoff, i.timeout_ms, i.metadata, i.parent_task_id, i.root_task_id, i.concurrency_key, i.key_limit,
+        i.pending_parents, i.on_parent_failure, i.has_children,
+        coalesce(i.errors, '[]'::jsonb),
         CASE WHEN i.state IN ('failed', 'cancelled') THEN now() END
       FROM input i CROSS JOIN LATERAL (SELECT ${runAtSql('i.run_at', 'i.delay_ms')} AS run_at) r
       RETURNING id, run_at, state, queue
     ), edges AS (
       INSERT INTO ${t.dependencies} (parent_id, child_id, position)
-      SELECT * FROM unnest($16::bigint[], $17::bigint[], $18::integer[])
+      SELECT * FROM unnest(${p(6)}::bigint[], ${p(7)}::bigint[], ${p(8)}::integer[])
       RETURNING 1
     ), woken AS (
-      SELECT pg_notify($19, CASE WHEN octet_length(p) > 7000 THEN '{"k":"w","s":1}' ELSE p END)
+      SELECT pg_notify(${p(9)}, CASE WHEN octet_length(p) > 7000 THEN '{"k":"w","s":1}' ELSE p END)
       FROM (
         SELECT json_build_object('k', 'w', 'q', json_agg(DISTINCT queue),
           'r', CASE WHEN bool_or(state = 'pending') THEN NULL ELSE (extract(epoch FROM min(run_at)) * 1000)::bigint END,

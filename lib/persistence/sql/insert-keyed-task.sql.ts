@@ -1,6 +1,6 @@
 import type { QueueTables } from '../queue-tables.js';
 import { prepared, type SqlStatement } from '../sql-statement.js';
-import { initialState, insertTaskValues, runAtSql, type NewTaskRow } from './insert-tasks.sql.js';
+import { afterTask, insertTaskValues, oneTaskInsert, type NewTaskRow } from './insert-tasks.sql.js';
 import { keyHeldSql, keyIndexPredicate, KEY_CONFLICT_TARGET, type TaskKey } from './task-key.sql.js';
 
 /**
@@ -13,7 +13,7 @@ export function keyHolderSql(t: QueueTables, kind: string, key: string): string 
 }
 
 /**
- * The insert of a keyed task ($1–$9 as insert-tasks.sql.ts; `kind`, `key`;
+ * The insert of a keyed task ($1–$14 as insert-tasks.sql.ts; `kind`, `key`;
  * `holdMs`: ms its key is held whatever its state, or NULL), never beside a
  * holder the snapshot missed: ON CONFLICT DO NOTHING on the key's index.
  * Tried only when the `holder` CTE found no row: a row it found is in the
@@ -21,17 +21,16 @@ export function keyHolderSql(t: QueueTables, kind: string, key: string): string 
  * spares each duplicate an identity value and a probe of the index.
  */
 export function keyedInsertSql(t: QueueTables, kind: string, key: string, holdMs: string): string {
-  return `INSERT INTO ${t.tasks} (name, queue, args, priority, run_at, state, max_attempts, backoff, timeout_ms, unique_kind, unique_key, unique_until)
-      SELECT $1, $2, $3::jsonb, $4, r.run_at, ${initialState('r.run_at')}, $7, $8::jsonb, $9, ${kind}, ${key}, now() + ${holdMs} * interval '1 millisecond'
-      FROM (SELECT ${runAtSql('$5::timestamptz', '$6::integer')} AS run_at) r
+  return `${oneTaskInsert(t, ', unique_kind, unique_key, unique_until', `, ${kind}, ${key}, now() + ${holdMs} * interval '1 millisecond'`)}
       WHERE NOT EXISTS (SELECT 1 FROM holder)
       ON CONFLICT ${KEY_CONFLICT_TARGET} DO NOTHING
       RETURNING id, run_at, queue`;
 }
 
 /**
- * Adds a task with a `unique` or `throttle` key ($10 kind, $11 key, $12 ms
- * the key is held whatever the task's state, or NULL), or finds the task
+ * Adds a task with a `unique` or `throttle` key (after the task's
+ * parameters, see `afterTask`: kind, key, ms the key is held whatever the
+ * task's state or NULL), or finds the task
  * holding that key, in one statement. Returns one of:
  *
  * - the new task (`deduplicated` false);
@@ -55,9 +54,9 @@ export function keyedInsertSql(t: QueueTables, kind: string, key: string, holdMs
 export function insertKeyedTaskStatement(t: QueueTables): SqlStatement {
   return prepared(`
     WITH holder AS (
-      ${keyHolderSql(t, '$10::text', '$11::text')}
+      ${keyHolderSql(t, `${afterTask(1)}::text`, `${afterTask(2)}::text`)}
     ), inserted AS (
-      ${keyedInsertSql(t, '$10::text', '$11::text', '$12::integer')}
+      ${keyedInsertSql(t, `${afterTask(1)}::text`, `${afterTask(2)}::text`, `${afterTask(3)}::integer`)}
     )
     SELECT id, run_at, queue, false AS deduplicated, true AS holds FROM inserted
     UNION ALL

@@ -19,6 +19,63 @@ export interface NewTaskRow {
   onParentFailure?: 'fail' | 'cancel' | 'run' | null;
   /** A unique, debounce or throttle key: such a row is written by insert-keyed-task.sql.ts or debounce-task.sql.ts, never by the statements here. */
   key?: TaskKey | null;
+  /** Metadata as JSON text (merged with the adding task's), or null. */
+  metadata?: string | null;
+  /** The task whose handler adds this one, or null. */
+  parentTaskId?: string | null;
+  /** The first task of that chain, or null. */
+  rootTaskId?: string | null;
+  /** The concurrency key it counts against in its queue (see keyed-queues.ts), or null. */
+  concurrencyKey?: string | null;
+  /** Tasks of its key run at once, from its definition's `keyConcurrency`; null: the queue's limit, else 1. Null without a key. */
+  keyLimit?: number | null;
+}
+
+/**
+ * Columns every insert writes, in the order of {@link insertTaskValues}:
+ * $1–$9 the task, $10–$12 its metadata and lineage (NULL for a task added
+ * from outside any task without metadata, which is most of them), $13–$14
+ * its concurrency key and key limit (NULL too, unless the add gave a key).
+ */
+const TASK_COLUMNS =
+  'name, queue, args, priority, run_at, state, max_attempts, backoff, timeout_ms, metadata, parent_task_id, root_task_id, concurrency_key, key_limit';
+
+/**
+ * Types of the task's parameters, in the order of {@link insertTaskValues}
+ * (the input's run time and delay where TASK_COLUMNS has `run_at, state`).
+ */
+const TASK_PARAM_TYPES = ['text', 'text', 'jsonb', 'integer', 'timestamptz', 'integer', 'integer', 'jsonb', 'integer', 'jsonb', 'bigint', 'bigint', 'text', 'integer'];
+
+/** Names of the task's parameters as rows of `unnest` (see {@link taskArrays}). */
+export const TASK_INPUT_COLUMNS =
+  'name, queue, args, priority, run_at, delay_ms, max_attempts, backoff, timeout_ms, metadata, parent_task_id, root_task_id, concurrency_key, key_limit';
+
+/**
+ * Parameters of the task in every insert: $1–$14 (one-row statements) or
+ * 14 arrays (multi-row ones). A statement's own parameters come after them:
+ * write them with {@link afterTask}, never as literal numbers, so that a new
+ * task column renumbers them all.
+ */
+export const TASK_PARAM_COUNT = TASK_PARAM_TYPES.length;
+
+/** The task's arrays as arguments of `unnest`, from placeholder `$first`: `$1::text[], $2::text[], …`. */
+export function taskArrays(first: number): string {
+  return TASK_PARAM_TYPES.map((type, index) => `$${first + index}::${type}[]`).join(', ');
+}
+
+/** The placeholder of a statement's `n`-th own parameter (1-based), after the task's: `afterTask(1)` is `$15`. */
+export function afterTask(n: number): string {
+  return `$${TASK_PARAM_COUNT + n}`;
+}
+
+/** The values of {@link TASK_COLUMNS} for a one-row insert, run time `r.run_at` from a subquery `r`. */
+const TASK_PARAMS = `$1, $2, $3::jsonb, $4, r.run_at, ${initialState('r.run_at')}, $7, $8::jsonb, $9, $10::jsonb, $11::bigint, $12::bigint, $13::text, $14::integer`;
+
+/** Columns and values of a one-row insert of {@link NewTaskRow} ($1–$14). */
+export function oneTaskInsert(t: QueueTables, extraColumns = '', extraValues = ''): string {
+  return `INSERT INTO ${t.tasks} (${TASK_COLUMNS}${extraColumns})
+      SELECT ${TASK_PARAMS}${extraValues}
+      FROM (SELECT ${runAtSql('$5::timestamptz', '$6::integer')} AS run_at) r`;
 }
 
 /**
@@ -30,9 +87,7 @@ export interface NewTaskRow {
  */
 export function insertTaskStatement(t: QueueTables): SqlStatement {
   return prepared(`
-    INSERT INTO ${t.tasks} (name, queue, args, priority, run_at, state, max_attempts, backoff, timeout_ms)
-    SELECT $1, $2, $3::jsonb, $4, r.run_at, ${initialState('r.run_at')}, $7, $8::jsonb, $9
-    FROM (SELECT ${runAtSql('$5::timestamptz', '$6::integer')} AS run_at) r
+    ${oneTaskInsert(t)}
     RETURNING id, run_at`);
 }
 
@@ -47,7 +102,7 @@ export function initialState(runAt: string): string {
 }
 
 /**
- * The same insert carrying its own wake-up NOTIFY ($10 = channel), for the
+ * The same insert carrying its own wake-up NOTIFY (`afterTask(1)` = channel), for the
  * leading edge: when no other notification of this process is in flight,
  * the wake-up rides on the insert's own commit, so an idle worker hears of
  * the task with no extra round trip or disk flush. Only one such insert is
@@ -57,18 +112,31 @@ export function initialState(runAt: string): string {
 export function insertTaskNotifyingStatement(t: QueueTables): SqlStatement {
   return prepared(`
     WITH inserted AS (
-      INSERT INTO ${t.tasks} (name, queue, args, priority, run_at, state, max_attempts, backoff, timeout_ms)
-      SELECT $1, $2, $3::jsonb, $4, r.run_at, ${initialState('r.run_at')}, $7, $8::jsonb, $9
-      FROM (SELECT ${runAtSql('$5::timestamptz', '$6::integer')} AS run_at) r
+      ${oneTaskInsert(t)}
       RETURNING id, run_at, queue
     )
-    SELECT id, run_at, pg_notify($10, json_build_object('k', 'w', 'q', json_build_array(queue),
+    SELECT id, run_at, pg_notify(${afterTask(1)}, json_build_object('k', 'w', 'q', json_build_array(queue),
       'r', CASE WHEN run_at > now() THEN (extract(epoch FROM run_at) * 1000)::bigint END)::text) AS notified
     FROM inserted`);
 }
 
 export function insertTaskValues(task: NewTaskRow): unknown[] {
-  return [task.name, task.queue, task.args, task.priority, task.runAt, task.delayMs, task.maxAttempts, task.backoff, task.timeoutMs];
+  return [
+    task.name,
+    task.queue,
+    task.args,
+    task.priority,
+    task.runAt,
+    task.delayMs,
+    task.maxAttempts,
+    task.backoff,
+    task.timeoutMs,
+    task.metadata ?? null,
+    task.parentTaskId ?? null,
+    task.rootTaskId ?? null,
+    task.concurrencyKey ?? null,
+    task.keyLimit ?? null,
+  ];
 }
 
 /**
@@ -84,7 +152,7 @@ export function insertTasksStatement(t: QueueTables): SqlStatement {
 }
 
 /**
- * The same insert carrying one wake-up NOTIFY ($10 = channel, $11 = payload)
+ * The same insert carrying one wake-up NOTIFY (`afterTask(1)` = channel, `afterTask(2)` = payload)
  * in its own commit, for coalesced single enqueues of one queue (see
  * EnqueueBatcher and WakeupNotifier). The `notified` CTE is read by the
  * final SELECT, so it runs exactly once whatever the number of rows.
@@ -92,17 +160,17 @@ export function insertTasksStatement(t: QueueTables): SqlStatement {
 export function insertTasksNotifyingStatement(t: QueueTables): SqlStatement {
   return prepared(`
     WITH ${insertTasksCtes(t)},
-    notified AS (SELECT pg_notify($10, $11) AS sent)
+    notified AS (SELECT pg_notify(${afterTask(1)}, ${afterTask(2)}) AS sent)
     SELECT inserted.id, inserted.run_at FROM inserted CROSS JOIN notified ORDER BY inserted.id`);
 }
 
 function insertTasksCtes(t: QueueTables): string {
   return `input AS (
-      SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::integer[], $5::timestamptz[], $6::integer[], $7::integer[], $8::jsonb[], $9::integer[])
-        WITH ORDINALITY AS i(name, queue, args, priority, run_at, delay_ms, max_attempts, backoff, timeout_ms, ord)
+      SELECT * FROM unnest(${taskArrays(1)}) WITH ORDINALITY AS i(${TASK_INPUT_COLUMNS}, ord)
     ), inserted AS (
-      INSERT INTO ${t.tasks} (name, queue, args, priority, run_at, state, max_attempts, backoff, timeout_ms)
-      SELECT name, queue, args, priority, r.run_at, ${initialState('r.run_at')}, max_attempts, backoff, timeout_ms
+      INSERT INTO ${t.tasks} (${TASK_COLUMNS})
+      SELECT name, queue, args, priority, r.run_at, ${initialState('r.run_at')}, max_attempts, backoff, timeout_ms, metadata, parent_task_id, root_task_id,
+        concurrency_key, key_limit
       FROM input CROSS JOIN LATERAL (SELECT ${runAtSql('input.run_at', 'input.delay_ms')} AS run_at) r
       ORDER BY ord
       RETURNING id, run_at
@@ -120,5 +188,10 @@ export function insertTasksValues(tasks: readonly NewTaskRow[]): unknown[] {
     tasks.map((x) => x.maxAttempts),
     tasks.map((x) => x.backoff),
     tasks.map((x) => x.timeoutMs),
+    tasks.map((x) => x.metadata ?? null),
+    tasks.map((x) => x.parentTaskId ?? null),
+    tasks.map((x) => x.rootTaskId ?? null),
+    tasks.map((x) => x.concurrencyKey ?? null),
+    tasks.map((x) => x.keyLimit ?? null),
   ];
 }

@@ -7,7 +7,7 @@ const COLUMNS = `id, name, queue, state, args, result, errors, priority, run_at,
 /** One task by id, every column, with its parents (in `dependsOn` order) and children. */
 export function getTaskStatement(t: QueueTables): SqlStatement {
   return prepared(`
-    SELECT ${COLUMNS}, cancel_requested_at,
+    SELECT ${COLUMNS}, cancel_requested_at, progress, context, metadata, parent_task_id, root_task_id, concurrency_key,
       ARRAY(SELECT d.parent_id::text FROM ${t.dependencies} d WHERE d.child_id = $1 ORDER BY d.position) AS parent_ids,
       ARRAY(SELECT d.child_id::text FROM ${t.dependencies} d WHERE d.parent_id = $1 ORDER BY d.child_id) AS child_ids
     FROM ${t.tasks} WHERE id = $1`);

@@ -75,7 +75,7 @@ export function rescueOrphanedTasksStatement(t: QueueTables): SqlStatement {
             WHERE r.state = 'running' AND NOT EXISTS (SELECT 1 FROM ${t.workers} w WHERE w.id = r.worker_id)))
         FOR UPDATE OF o SKIP LOCKED
       )) AND t.state = 'running'
-      RETURNING t.id, t.state, t.queue, t.has_children
+      RETURNING t.id, t.state, t.queue, t.has_children, t.name, t.attempts, t.max_attempts, t.errors -> -1 AS last_error
     ), finished AS (
       SELECT id, state, has_children FROM rescued WHERE state IN ('failed', 'cancelled')
     ), ${settleChildrenSql(t, '$1')}, woken AS (
@@ -90,6 +90,9 @@ export function rescueOrphanedTasksStatement(t: QueueTables): SqlStatement {
       (SELECT count(*) FROM woken) AS woken, notified,
       -- For the log line: which tasks, in a bounded sample.
       ARRAY(SELECT id::text FROM rescued ORDER BY id LIMIT ${RESCUE_LOG_SAMPLE}) AS rescued_ids,
-      ARRAY(SELECT id::text FROM finished WHERE state = 'failed' ORDER BY id LIMIT ${RESCUE_LOG_SAMPLE}) AS failed_ids
+      ARRAY(SELECT id::text FROM finished WHERE state = 'failed' ORDER BY id LIMIT ${RESCUE_LOG_SAMPLE}) AS failed_ids,
+      -- Every rescued task, for its events (a pass rescues what dead workers held: bounded by their concurrency and prefetch).
+      ARRAY(SELECT json_build_object('id', id::text, 'name', name, 'queue', queue, 'state', state, 'attempt', attempts,
+        'maxAttempts', max_attempts, 'error', last_error) FROM rescued ORDER BY id) AS tasks
     FROM (${notifyFinishedSql('$1')}) n`);
 }

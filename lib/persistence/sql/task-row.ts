@@ -38,10 +38,18 @@ export interface TaskRow {
   cancel_requested_at?: Date | null;
   parent_ids?: string[];
   child_ids?: string[];
+  progress?: { value: number; message?: string; data?: unknown; at: number } | null;
+  context?: Record<string, unknown> | null;
+  metadata?: Record<string, unknown> | null;
+  parent_task_id?: string | null;
+  root_task_id?: string | null;
+  concurrency_key?: string | null;
 }
 
 /** A task as a claim hands it to the worker: only what running it needs. */
 export type ClaimedTaskRow = Pick<TaskRow, 'id' | 'name' | 'queue' | 'args' | 'priority' | 'attempts' | 'max_attempts' | 'timeout_ms'> & {
   /** `run_at` in epoch ms: a float parses far faster than a timestamp into a Date, hundreds of times per claim. */
   run_at_ms: number;
+  /** `[metadata, parentTaskId, rootTaskId, context]` (the context stored by earlier attempts), or null when all are. */
+  lineage?: [Record<string, unknown> | null, string | null, string | null, Record<string, unknown> | null] | null;
 };

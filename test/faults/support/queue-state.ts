@@ -8,7 +8,7 @@ export interface TaskState {
   run_at: Date;
   /** Times the task was taken back from a dead worker, whether that worker had started it or only claimed it. */
   rescues: number;
-  errors: { name: string; attempt: number; message: string }[];
+  errors: { name: string; attempt: number; message: string; at: string }[];
 }
 
 /** Every task of the queue's database, by id order. */
