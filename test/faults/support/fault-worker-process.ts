@@ -151,7 +151,9 @@ export async function settleAndStop(
   timeoutMs: number,
   what: string,
 ): Promise<boolean[]> {
-  await waitFor(async () => workers.some((w) => !w.alive()) || (await done()), timeoutMs, what).catch(() => undefined);
+  // A check that fails (the server refusing a connection just after a fault) means "not yet", not "stop waiting".
+  const settled = () => done().catch(() => false);
+  await waitFor(async () => workers.some((w) => !w.alive()) || (await settled()), timeoutMs, what).catch(() => undefined);
   const alive = workers.map((w) => w.alive());
   await Promise.all(workers.map((w) => w.stop()));
   return alive;

@@ -68,6 +68,14 @@ export interface OwnPostgres {
     values?: unknown[],
     as?: 'admin' | 'app',
   ): Promise<Row[]>;
+  /**
+   * A connection held open until `end()`: for faults that take every slot.
+   * Each `query()` opens a backend of its own, and one whose predecessor has
+   * not finished exiting, or that races the refused logins of other roles
+   * (each holds a slot while it is refused), can find even the superuser's
+   * reserved slots taken ("sorry, too many clients already").
+   */
+  session(as?: 'admin' | 'app'): Promise<pg.Client>;
   /** The server's recent log lines, for failure messages. */
   logTail(): string;
   /** Stops the server (if running) and removes its data folder. Idempotent. */
@@ -120,11 +128,16 @@ export async function startOwnPostgres(options: OwnPostgresOptions = {}): Promis
     await server.stop();
   };
 
-  const query = async <Row extends pg.QueryResultRow>(text: string, values?: unknown[], as: 'admin' | 'app' = 'app') => {
+  const session = async (as: 'admin' | 'app' = 'app') => {
     const client = new pg.Client({ connectionString: url(as === 'admin' ? ADMIN : APP), application_name: 'qt-faults-assertions' });
     // A server going away under this client must reject the query, not crash the test process.
     client.on('error', () => undefined);
     await client.connect();
+    return client;
+  };
+
+  const query = async <Row extends pg.QueryResultRow>(text: string, values?: unknown[], as: 'admin' | 'app' = 'app') => {
+    const client = await session(as);
     try {
       return (await client.query<Row>(text, values)).rows;
     } finally {
@@ -152,6 +165,7 @@ export async function startOwnPostgres(options: OwnPostgresOptions = {}): Promis
       return { stoppedAt, startedAt: Date.now() };
     },
     query,
+    session,
     logTail: () => log.join('\n'),
     destroy: async () => {
       if (destroyed) return;
