@@ -8,9 +8,12 @@
  * reported once.
  */
 import { Injectable, type INestApplicationContext } from '@nestjs/common';
+import pg from 'pg';
 import { InvalidScheduleError, InvalidTaskOptionsError, OnTaskEvent, QueuedTask, Schedule, ScheduleNotFoundError, TaskSchedules, TaskSerializationError, type TaskEnqueuedEvent } from '../lib/index.js';
 import { MaintenanceLeader } from '../lib/maintenance/maintenance-leader.service.js';
 import { ScheduleStore } from '../lib/persistence/schedule-store.js';
+import { TRY_MAINTENANCE_LOCK } from '../lib/persistence/sql/maintenance-lock.sql.js';
+import { DEFAULT_SCHEMA } from '../lib/queued-tasks.constants.js';
 import { anySchedule } from './support/any-schedule.js';
 import { LogLines } from './support/log-lines.js';
 import { useTestDatabase } from './support/suite.js';
@@ -235,18 +238,28 @@ describe('schedules', () => {
   });
 
   it('writes one task per slot when several leaders fire the same plan at once', async () => {
-    const apps = [track(await startTestApp({ url: db().url, providers: [Mailer], ...quiet })), track(await startTestApp({ url: db().url, providers: [Mailer], ...quiet }))];
-    await anySchedule(apps[0]!.get(TaskSchedules)).upsert('overlap', { task: 'mail.send', everyMs: 3_600_000, missed: 'all' });
-    // Set back without a notification: the real leader leaves it alone until its next pass, 30 s away.
-    await db().query(`UPDATE queued_tasks.schedules SET last_slot = now() - interval '3 hours' WHERE key = 'overlap'`);
-    const stores = apps.map((app) => app.get(ScheduleStore, { strict: false }));
-    const plan = (await stores[0]!.readActive()).find((row) => row.key === 'overlap')!;
-    const hour = Math.floor(plan.db_now.getTime() / 3_600_000) * 3_600_000;
-    const due = [hour - 7_200_000, hour - 3_600_000, hour].map((t) => new Date(t));
-    // Eight "leaders" over two processes' pools, all with the plan read above.
-    const outcomes = await Promise.all(Array.from({ length: 8 }, (_, i) => stores[i % 2]!.fire('overlap', plan.revision, due.at(-1)!, due)));
-    expect(outcomes.filter((o) => o.advanced)).toHaveLength(1);
-    expect((await firedBy('overlap')).map((row) => row.run_at)).toEqual(due);
+    // The test holds the maintenance lock, so neither app leads: a real leader, re-planning on the
+    // upsert's notification after the set-back below, would fire the slots itself and leave the
+    // eight below nothing to win (seen on CI's PostgreSQL 15).
+    const lock = new pg.Client({ connectionString: db().url });
+    await lock.connect();
+    try {
+      await waitFor(async () => (await lock.query<{ acquired: boolean }>(TRY_MAINTENANCE_LOCK, [DEFAULT_SCHEMA])).rows[0]!.acquired, 10_000, 'the maintenance lock');
+      const apps = [track(await startTestApp({ url: db().url, providers: [Mailer], ...quiet })), track(await startTestApp({ url: db().url, providers: [Mailer], ...quiet }))];
+      await anySchedule(apps[0]!.get(TaskSchedules)).upsert('overlap', { task: 'mail.send', everyMs: 3_600_000, missed: 'all' });
+      // Three hourly slots due, and nobody to fire them but the eight below.
+      await db().query(`UPDATE queued_tasks.schedules SET last_slot = now() - interval '3 hours' WHERE key = 'overlap'`);
+      const stores = apps.map((app) => app.get(ScheduleStore, { strict: false }));
+      const plan = (await stores[0]!.readActive()).find((row) => row.key === 'overlap')!;
+      const hour = Math.floor(plan.db_now.getTime() / 3_600_000) * 3_600_000;
+      const due = [hour - 7_200_000, hour - 3_600_000, hour].map((t) => new Date(t));
+      // Eight "leaders" over two processes' pools, all with the plan read above.
+      const outcomes = await Promise.all(Array.from({ length: 8 }, (_, i) => stores[i % 2]!.fire('overlap', plan.revision, due.at(-1)!, due)));
+      expect(outcomes.filter((o) => o.advanced)).toHaveLength(1);
+      expect((await firedBy('overlap')).map((row) => row.run_at)).toEqual(due);
+    } finally {
+      await lock.end();
+    }
   });
 
   it('answers every one of many identical upserts racing to create a schedule', async () => {
