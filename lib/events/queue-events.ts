@@ -43,10 +43,12 @@ export class QueueEvents {
   /** Tasks written by one statement: `written[i]` is what became of `tasks[i]`. */
   enqueued(tasks: readonly EnqueuedRequest[], written: readonly WrittenRow[], inTransaction: boolean): void {
     const at = new Date();
-    written.forEach((row, i) => {
-      const { definition, row: task } = tasks[i]!;
-      if (!row.deduplicated) this.bus.emit({ type: 'enqueued', taskId: row.id, name: definition.name, queue: task.queue, inTransaction, at });
-    });
+    this.bus.emitEach(
+      'enqueued',
+      written.length,
+      (i) => written[i]!.deduplicated !== true,
+      (i) => ({ type: 'enqueued', taskId: written[i]!.id, name: tasks[i]!.definition.name, queue: tasks[i]!.row.queue, inTransaction, at }),
+    );
   }
 
   /** Tasks that ended `cancelled` by this process's statement (they were not running). */

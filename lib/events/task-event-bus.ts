@@ -52,6 +52,24 @@ export class TaskEventBus {
     }
   }
 
+  /**
+   * `count` events of one type from one statement (a batch of 1,000 adds):
+   * event `i` exists when `exists(i)`, and is built by `build(i)` only when
+   * something takes it: a local listener of the type, or room in the
+   * publisher's batch. Past that room an event is only counted as dropped,
+   * as `emit` would have counted it.
+   */
+  emitEach(type: TaskEvent['type'], count: number, exists: (index: number) => boolean, build: (index: number) => TaskEvent): void {
+    const everyOne = this.taskListeners.has(type);
+    let dropped = 0;
+    for (let i = 0; i < count; i++) {
+      if (!exists(i)) continue;
+      if (everyOne || this.publisher.hasRoom()) this.emit(build(i));
+      else dropped++;
+    }
+    if (dropped > 0) this.publisher.countDropped(dropped);
+  }
+
   /** Worker lifecycle: local listeners only (nothing is published). */
   emitWorker(event: WorkerEvent): void {
     for (const listener of this.workerListeners.get(event.type) ?? []) {

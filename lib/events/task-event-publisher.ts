@@ -37,6 +37,18 @@ export class TaskEventPublisher implements BeforeApplicationShutdown, OnApplicat
     if (this.timer === null && this.flushing === null) this.schedule();
   }
 
+  /** False when the next event would only be counted as dropped (or the publisher is closed). */
+  hasRoom(): boolean {
+    return !this.closed && this.buffer.length < MAX_BUFFERED_EVENTS;
+  }
+
+  /** Events left out by a caller for want of room (see hasRoom), reported to `events$` as dropped. */
+  countDropped(count: number): void {
+    if (this.closed) return;
+    this.dropped += count;
+    if (this.timer === null && this.flushing === null) this.schedule();
+  }
+
   /** Sends what is buffered now (shutdown: the worker's last events must not wait for a timer). */
   async flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
