@@ -86,6 +86,19 @@ class Recorder {
   }
 }
 
+/** Reads each completed task back as its `completed` event arrives: the event must follow the commit. */
+@Injectable()
+class StateReader {
+  static states: string[] = [];
+
+  constructor(private readonly tasks: TaskQueue) {}
+
+  @OnTaskEvent('completed')
+  async onCompleted(event: TaskEvent): Promise<void> {
+    StateReader.states.push((await this.tasks.get(event.taskId)).state);
+  }
+}
+
 /**
  * Tasks of the 3-instance test: few enough that one process's events of an
  * interval fit one batch, so that events$ (which drops past that) sees them all.
@@ -215,6 +228,16 @@ describe('task events', () => {
     // A warning with its context only: no stack trace.
     expect(lines.every((line) => line.length === 2 && line[1] === 'QueuedTasks')).toBe(true);
     expect(logger.errors).toEqual([]);
+  });
+
+  it('fires completed once the completion is committed: a listener reading the task finds it completed', async () => {
+    StateReader.states = [];
+    const app = track(await startTestApp({ url: db().url, providers: [Jobs, StateReader] }));
+    const tasks = app.get(TaskQueue);
+    // Some completions ride on claims, others on statements of their own once the queue is drained.
+    const refs = await tasks.addMany(Array.from({ length: 50 }, (_, i) => ({ target: Jobs, method: 'ok', args: [i] })));
+    await waitFor(() => StateReader.states.length >= refs.length, 10_000, 'a completed event per task');
+    expect(StateReader.states.filter((state) => state !== 'completed')).toEqual([]);
   });
 
   it('filters listeners by name and by queue', async () => {

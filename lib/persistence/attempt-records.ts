@@ -24,6 +24,8 @@ export interface CompletedAttempt extends AttemptKey {
   reports?: CompletionReports;
   /** `performance.now()` when the handler started. */
   startedAt: number;
+  /** Called once the statement that records it has committed (its `completed` event). */
+  written?: () => void;
 }
 
 /** A handler that started, whose start is not recorded yet. */

@@ -145,6 +145,7 @@ export class AttemptRecorder {
   /** The claim that carried them was written. */
   carried(records: AttemptRecords): void {
     this.inFlight.delete(records);
+    announceWritten(records.completed);
   }
 
   /**
@@ -153,7 +154,7 @@ export class AttemptRecorder {
    * are written on their own, split until the refused one is found.
    */
   requeue(records: AttemptRecords, error: unknown): void {
-    this.carried(records);
+    this.inFlight.delete(records);
     if (isTransientDatabaseError(error)) this.completed.unshift(...records.completed);
     else this.suspect.push(...records.completed);
     for (const a of records.started) this.started.set(a.key, a);
@@ -205,6 +206,7 @@ export class AttemptRecorder {
         } else {
           try {
             await this.store.record(workerId, records);
+            announceWritten(records.completed);
           } catch (error) {
             if (isTransientDatabaseError(error)) throw error;
             // Refused for its content: find the row.
@@ -258,6 +260,7 @@ export class AttemptRecorder {
   private async writeIsolating(workerId: string, completed: readonly CompletedAttempt[], started: readonly StartedAttempt[]): Promise<void> {
     try {
       await this.store.record(workerId, { completed, started });
+      announceWritten(completed);
       return;
     } catch (error) {
       if (isTransientDatabaseError(error)) throw error;
@@ -275,6 +278,18 @@ export class AttemptRecorder {
       await this.writeIsolating(workerId, completed.slice(0, half), []);
       await this.writeIsolating(workerId, completed.slice(half), []);
       if (started.length > 0) await this.writeIsolating(workerId, [], started);
+    }
+  }
+}
+
+/** Tells each completion its statement committed (see CompletedAttempt.written); a listener's throw stays its own. */
+function announceWritten(completed: readonly CompletedAttempt[]): void {
+  for (const attempt of completed) {
+    if (attempt.written === undefined) continue;
+    try {
+      attempt.written();
+    } catch {
+      // The event bus runs listeners on its own; nothing here may stop the other announcements.
     }
   }
 }

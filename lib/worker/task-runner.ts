@@ -226,13 +226,16 @@ export class TaskRunner {
       // The same code would return the same value again: retrying cannot help.
       return this.failures.fail(row, attempt, error);
     }
-    this.recorder.complete(final ? { ...attempt, result: json, reports: final.reports } : { ...attempt, result: json });
     const durationMs = Math.round(performance.now() - attempt.startedAt);
     const { id: taskId, name, queue } = row;
-    if (final?.progress) this.events.emit(progressEvent(row, final.progress));
+    // Emitted once the completion is committed, so that a listener reading the task sees it finished.
     // A cancel heard while it ran wins over its result (complete-tasks.sql.ts): the task ends cancelled.
-    if (reason?.kind === 'cancelled') this.events.emit({ type: 'cancelled', taskId, name, queue, wasRunning: true, at: new Date() });
-    else this.events.emit({ type: 'completed', taskId, name, queue, attempt: row.attempts, maxAttempts: row.max_attempts, durationMs, at: new Date() });
+    const written =
+      reason?.kind === 'cancelled'
+        ? () => this.events.emit({ type: 'cancelled', taskId, name, queue, wasRunning: true, at: new Date() })
+        : () => this.events.emit({ type: 'completed', taskId, name, queue, attempt: row.attempts, maxAttempts: row.max_attempts, durationMs, at: new Date() });
+    this.recorder.complete(final ? { ...attempt, result: json, reports: final.reports, written } : { ...attempt, result: json, written });
+    if (final?.progress) this.events.emit(progressEvent(row, final.progress));
     if (Logger.isLevelEnabled('debug')) this.logger.debug(`Task ${row.id} (${row.name}) completed in ${durationMs} ms`);
     return 'completed';
   }
