@@ -117,14 +117,14 @@ const enqueuedFirst = (types: string[]) => [...types.filter((t) => t === 'enqueu
 describe('task events', () => {
   const { db, track } = useTestDatabase();
 
-  /** LISTENs on the queue's channel with the assertion connection; calls `heard` for each batch of events. */
+  /** LISTENs on the events channel with the assertion connection; calls `heard` for each batch of events. */
   async function listenToBatches(heard: (payload: { e: unknown[]; d: number }, bytes: number) => void): Promise<() => Promise<void>> {
     const handler = (message: { payload?: string }) => {
       const payload = JSON.parse(message.payload!) as { k: string; e: unknown[]; d: number };
       if (payload.k === 'e') heard(payload, Buffer.byteLength(message.payload!));
     };
     db().client.on('notification', handler);
-    await db().query('LISTEN "queued_tasks_events"');
+    await db().query('LISTEN "queued_tasks_task_events"');
     return async () => {
       await db().query('UNLISTEN *');
       db().client.removeListener('notification', handler);
@@ -319,7 +319,7 @@ describe('task events', () => {
     try {
       const reportsCompleted = firstValueFrom(tasks.events$({ type: 'completed', name: 'events.other' }));
       // LISTEN in place before anything happens (events$ opens it on first use).
-      await app.get(NotificationListener).start();
+      await app.get(NotificationListener).listenToEvents();
       const other = await tasks.add(Jobs, 'other', [1]);
       const flaky = await tasks.add(Jobs, 'flaky', []);
       await flaky.result({ timeoutMs: 10_000 });
@@ -347,7 +347,7 @@ describe('task events', () => {
     const enqueuer = apps[0]!.get(Recorder).app;
     // Every instance watches events$, cluster-wide.
     const seen = apps.map((app) => firstValueFrom(app.get(TaskQueue).events$({ type: 'completed' }).pipe(take(TASKS_OF_3), toArray())));
-    await Promise.all(apps.map((app) => app.get(NotificationListener).start()));
+    await Promise.all(apps.map((app) => app.get(NotificationListener).listenToEvents()));
     const refs = await tasks.addMany(Array.from({ length: TASKS_OF_3 }, (_, i) => ({ target: Jobs, method: 'ok', args: [i] })));
     await Promise.all(refs.map((ref) => ref.result({ timeoutMs: 20_000 })));
     const cancelled = await tasks.add(Jobs, 'ok', [0], { delayMs: 60_000 });
@@ -393,6 +393,36 @@ describe('task events', () => {
     for (let i = 1; i < batches.length; i++) expect(batches[i]!.at - batches[i - 1]!.at).toBeGreaterThanOrEqual(150);
   });
 
+  it('receives event batches only while events$ has a subscriber in the process', async () => {
+    const app = track(await startTestApp({ url: db().url, providers: [Jobs] }));
+    const tasks = app.get(TaskQueue);
+    const listener = app.get(NotificationListener);
+    let batches = 0;
+    const counting = listener.notifications$.pipe(where((n) => n.kind === 'events')).subscribe(() => batches++);
+    try {
+      // No events$ here: the worker's LISTEN connection does not hear the batches its own process sends.
+      const first = await tasks.addMany(Array.from({ length: 20 }, (_, i) => ({ target: Jobs, method: 'ok', args: [i] })));
+      await Promise.all(first.map((ref) => ref.result({ timeoutMs: 10_000 })));
+      await sleep(600);
+      expect(batches).toBe(0);
+      // With a subscriber it does; once the last one leaves, it stops again.
+      const completed = firstValueFrom(tasks.events$({ type: 'completed' }).pipe(take(5), toArray()));
+      // Resolves once the events channel is listened to (the subscription's own LISTEN went first).
+      (await listener.listenToEvents())();
+      const second = await tasks.addMany(Array.from({ length: 5 }, (_, i) => ({ target: Jobs, method: 'ok', args: [i] })));
+      expect(new Set((await completed).map((e) => e.taskId))).toEqual(new Set(second.map((ref) => ref.id)));
+      await sleep(400);
+      const heard = batches;
+      expect(heard).toBeGreaterThan(0);
+      const third = await tasks.addMany(Array.from({ length: 5 }, (_, i) => ({ target: Jobs, method: 'ok', args: [i] })));
+      await Promise.all(third.map((ref) => ref.result({ timeoutMs: 10_000 })));
+      await sleep(600);
+      expect(batches).toBe(heard);
+    } finally {
+      counting.unsubscribe();
+    }
+  });
+
   it('is quiet when idle: a process with no events sends none', async () => {
     const app = track(await startTestApp({ url: db().url, providers: [Jobs] }));
     let batches = 0;
@@ -409,7 +439,7 @@ describe('task events', () => {
   it('takes progress events through the bus (the seam of the running task\'s progress): local listeners and events$', async () => {
     const app = track(await startTestApp({ url: db().url, providers: [Jobs, Recorder] }));
     const onStream = firstValueFrom(app.get(TaskQueue).events$({ type: 'progress', queue: 'mail' }));
-    await app.get(NotificationListener).start();
+    await app.get(NotificationListener).listenToEvents();
     const progress = { type: 'progress', taskId: '77', name: 'events.ok', queue: 'mail', value: 0.5, message: 'half', data: { rows: 10 }, at: new Date() } as const;
     app.get(TaskEventBus).emit(progress);
     expect(await onStream).toEqual(progress);
@@ -490,7 +520,7 @@ describe('task events', () => {
       );
       const all: TaskEvent[] = [];
       const subscription = tasks.events$().subscribe((event) => all.push(event));
-      await web.get(NotificationListener).start();
+      await web.get(NotificationListener).listenToEvents();
       const ref = await tasks.add(RecordedTasks, 'sleep', [0]);
       expect(await ref.result({ timeoutMs: 10_000 })).toBe(child.pid);
       expect(await heard).toMatchObject({ type: 'completed', taskId: ref.id, name: 'recorded.sleep', queue: 'default', attempt: 1 });

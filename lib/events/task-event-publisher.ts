@@ -9,7 +9,8 @@ const MAX_BUFFERED_EVENTS = 100;
 
 /**
  * Publishes this process's task events for `events$` in other processes (and
- * this one): at most one NOTIFY every EVENT_PUBLISH_INTERVAL_MS, as a
+ * this one), on the events channel (see QueueTables.eventsChannel): at most
+ * one NOTIFY every EVENT_PUBLISH_INTERVAL_MS, as a
  * statement of its own on the pool, never inside a claim, completion or
  * insert (a NOTIFY in those would serialise their commits; see
  * WakeupNotifier). A process with no events sends nothing.
@@ -84,7 +85,7 @@ export class TaskEventPublisher implements BeforeApplicationShutdown, OnApplicat
     const payload = encodeEventBatch(events, dropped, MAX_NOTIFY_PAYLOAD_BYTES);
     if (payload === undefined || this.closed) return Promise.resolve();
     const flushing = this.store
-      .notify(payload)
+      .notifyEvents(payload)
       .then(
         () => {
           this.lastFailure = '';

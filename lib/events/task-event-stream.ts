@@ -7,8 +7,8 @@ import { decodeEvents } from './task-event-wire.js';
 
 /**
  * `TaskQueue.events$`: the task events of every process, as they arrive on
- * the queue's notification channel (this process's own included, by the same
- * road). Best-effort: what is sent while the LISTEN connection reconnects is
+ * the events channel (this process's own included, by the same road), which
+ * this process listens to while it has a subscriber. Best-effort: what is sent while the LISTEN connection reconnects is
  * lost, and a busy process drops what does not fit its batch.
  */
 @Injectable()
@@ -33,8 +33,17 @@ export class TaskEventStream {
         complete: () => subscriber.complete(),
       });
       // The LISTEN connection is opened on first use; a failure is retried by the listener itself.
-      this.listener.start().catch((error: unknown) => this.logger.warn(`events$ could not listen yet: ${(error as Error).message}`));
-      return subscription;
+      let stopListening: (() => void) | null = null;
+      let closed = false;
+      this.listener.listenToEvents().then(
+        (release) => (closed ? release() : (stopListening = release)),
+        (error: unknown) => this.logger.warn(`events$ could not listen yet: ${(error as Error).message}`),
+      );
+      return () => {
+        closed = true;
+        subscription.unsubscribe();
+        stopListening?.();
+      };
     });
   }
 }

@@ -12,8 +12,9 @@ const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 5_000;
 
 /**
- * The process's one LISTEN connection, shared by workers (wake-ups) and
- * result waiters (finished tasks). It connects on first use, and when the
+ * The process's one LISTEN connection, shared by workers (wake-ups), result
+ * waiters (finished tasks) and, while `events$` has subscribers here, the
+ * task events channel. It connects on first use, and when the
  * connection drops it reconnects with exponential backoff and then emits on
  * `reconnected$`, because notifications sent while it was away are lost:
  * subscribers catch up by reading the database.
@@ -24,6 +25,9 @@ export class NotificationListener implements OnApplicationShutdown {
   private readonly notificationsSubject = new Subject<QueueNotification>();
   private readonly reconnectedSubject = new Subject<void>();
   private readonly channel: string;
+  private readonly eventsChannel: string;
+  /** `events$` subscriptions of this process: the events channel is listened to while there is one. */
+  private eventListeners = 0;
   private client: pg.Client | null = null;
   private connecting: Promise<void> | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -41,7 +45,29 @@ export class NotificationListener implements OnApplicationShutdown {
     @Inject(QUEUED_TASKS_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(QUEUED_TASKS_CONFIG) config: ResolvedQueuedTasksConfig,
   ) {
-    this.channel = queueTables(config.schema).channel;
+    const tables = queueTables(config.schema);
+    this.channel = tables.channel;
+    this.eventsChannel = tables.eventsChannel;
+  }
+
+  /**
+   * Listens to the task events channel too, until the returned function is
+   * called (once per `events$` subscription; the last one ends the LISTEN).
+   * Resolves once the connection listens to it.
+   */
+  async listenToEvents(): Promise<() => void> {
+    this.eventListeners++;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.eventListeners--;
+      if (this.eventListeners === 0) void this.client?.query(`UNLISTEN "${this.eventsChannel}"`).catch(() => undefined);
+    };
+    await this.start();
+    // A connection made before this subscription listens to the queue's channel only.
+    if (this.eventListeners > 0 && !released) await this.client?.query(`LISTEN "${this.eventsChannel}"`).catch(() => undefined);
+    return release;
   }
 
   /** Resolves once LISTEN is in place (the first time), so that nothing sent afterwards is missed. */
@@ -75,13 +101,14 @@ export class NotificationListener implements OnApplicationShutdown {
     client.on('error', (error) => this.onConnectionLost(client, error));
     client.on('end', () => this.onConnectionLost(client));
     client.on('notification', (message) => {
-      if (message.channel !== this.channel) return;
+      if (message.channel !== this.channel && (message.channel !== this.eventsChannel || this.eventListeners === 0)) return;
       const notification = parseQueueNotification(message.payload);
       if (notification) this.notificationsSubject.next(notification);
     });
     try {
       await client.connect();
       await client.query(`LISTEN "${this.channel}"`);
+      if (this.eventListeners > 0) await client.query(`LISTEN "${this.eventsChannel}"`);
     } catch (error) {
       client.removeAllListeners('end');
       await client.end().catch(() => undefined);

@@ -17,6 +17,12 @@ export interface QueueTables {
   settleChildren: string;
   /** LISTEN/NOTIFY channel of this schema: wake-ups of workers and finished tasks. */
   channel: string;
+  /**
+   * The channel of `events$` batches, apart from `channel`: only processes
+   * with an `events$` subscriber listen to it, so the others do not receive
+   * (and parse) every batch of the cluster.
+   */
+  eventsChannel: string;
 }
 
 export function queueTables(schema: string): QueueTables {
@@ -32,5 +38,6 @@ export function queueTables(schema: string): QueueTables {
     queueStarts: `${s}.queue_starts`,
     settleChildren: `${s}.settle_children`,
     channel: `${schema}_events`,
+    eventsChannel: `${schema}_task_events`,
   };
 }

@@ -272,6 +272,11 @@ export class TaskStore {
   async notify(payload: string): Promise<void> {
     await this.db.query(this.statements.notify, [this.channel, payload]);
   }
+
+  /** A batch of task events, on the channel only `events$` subscribers listen to. */
+  async notifyEvents(payload: string): Promise<void> {
+    await this.db.query(this.statements.notify, [this.db.tables.eventsChannel, payload]);
+  }
 }
 
 /** Which of the eight claim statements: scope, carrying records or not, promoting or not. */
