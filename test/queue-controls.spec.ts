@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InvalidQueueOptionsError, QueuedTask, QueueNotFoundError, TaskQueue, TaskQueues } from '../lib/index.js';
 import { startTestApp } from './support/test-app.js';
 import { useTestDatabase } from './support/suite.js';
-import { sleep } from './support/wait-for.js';
+import { sleep, waitFor } from './support/wait-for.js';
+import { byAnyName } from './support/by-any-name.js';
 import { RunLog } from './support/run-log.js';
 import { busiestWindow } from './support/busiest-window.js';
 
@@ -25,6 +26,16 @@ class ControlledTasks {
     this.keyed.push(run);
     await sleep(ms);
     run.end = performance.now();
+  }
+
+  /** While closed, each run waits for it to open. */
+  static gate: Promise<void> | null = null;
+
+  @QueuedTask({ name: 'ctl.gated', queue: 'ctl' })
+  async gated(): Promise<void> {
+    const run = log.begin('ctl', 1);
+    await ControlledTasks.gate;
+    log.end(run);
   }
 
   @QueuedTask({ name: 'free.sleep', queue: 'free' })
@@ -91,6 +102,53 @@ describe('paused and limited queues (one process)', () => {
     await Promise.all(paused.map((ref) => ref.result()));
     // Heard through the notification, not the poll (60 s here).
     expect(Math.min(...log.runs.map((run) => run.start)) - resumedAt).toBeLessThan(1_000);
+  });
+
+  it('pausing a queue mid-drain starts none of the tasks a worker had claimed ahead: they go back to pending', async () => {
+    const app = track(await startTestApp({ url: db().url, providers: [ControlledTasks], worker: { concurrency: 2, pollIntervalMs: 60_000 } }));
+    const queues = app.get(TaskQueues);
+    const tasks = app.get(TaskQueue);
+    const claimedAhead = async () =>
+      (await db().query<{ n: number }>(`SELECT count(*)::int AS n FROM queued_tasks.tasks WHERE queue = 'ctl' AND state = 'running' AND started_at IS NULL`))[0]!.n;
+    // Fast runs first, so that the worker sizes a buffer of rows claimed ahead of its slots.
+    const warm = await byAnyName(tasks).addMany(Array.from({ length: 100 }, () => ({ name: 'ctl.gated', args: [] })));
+    await Promise.all(warm.map((ref) => ref.result()));
+    let open!: () => void;
+    ControlledTasks.gate = new Promise((resolve) => (open = resolve));
+    await byAnyName(tasks).addMany(Array.from({ length: 100 }, () => ({ name: 'ctl.gated', args: [] })));
+    // Both slots held at the gate (their start markers written), more rows claimed ahead.
+    await waitFor(async () => log.runs.length === 102 && (await sleep(100), (await claimedAhead()) > 0), 10_000, 'rows claimed ahead of two busy slots');
+    await queues.pause('ctl');
+    await waitFor(async () => (await claimedAhead()) === 0, 2_000, 'the rows claimed ahead handed back').catch(() => undefined);
+    const openedAt = performance.now();
+    open();
+    ControlledTasks.gate = null;
+    await sleep(500);
+    expect({ claimedAhead: await claimedAhead(), startedAfterOpening: log.runs.filter((run) => run.start > openedAt).length }).toEqual({
+      claimedAhead: 0,
+      startedAfterOpening: 0,
+    });
+    await queues.resume('ctl');
+    await waitFor(() => log.runs.length === 200 && log.runs.every((run) => run.end !== null), 20_000, 'every task after resume');
+  });
+
+  it('limiting a queue mid-drain: once configure() returned, never more running than the limit', async () => {
+    const app = track(await startTestApp({ url: db().url, providers: [ControlledTasks], worker: { concurrency: 8, pollIntervalMs: 60_000 } }));
+    const queues = app.get(TaskQueues);
+    const tasks = app.get(TaskQueue);
+    await byAnyName(tasks).addMany(Array.from({ length: 120 }, () => ({ name: 'ctl.sleep', args: [30] })));
+    await waitFor(() => log.runs.length >= 16, 10_000, 'the drain under way');
+    await queues.configure('ctl', { globalConcurrency: 2 });
+    const limitedAt = performance.now();
+    await waitFor(() => log.runs.length === 120 && log.runs.every((run) => run.end !== null), 30_000, 'every task');
+    // Each run that started after configure() returned found at most 2 running, itself included
+    // (runs of before the limit count until they end, as their rows do). The worker hears of the
+    // limit by notification: a row it had claimed ahead may start in those few milliseconds
+    // (README, Limits), hence the first 50 ms are left out; without the hand-back, rows claimed
+    // ahead kept starting for the whole drain (8 running at once).
+    const later = log.runs.filter((run) => run.start > limitedAt + 50);
+    const runningAtStart = later.map((run) => log.runs.filter((other) => other.start <= run.start && other.end! > run.start).length);
+    expect({ later: later.length, mostRunning: Math.max(...runningAtStart) }).toEqual({ later: later.length, mostRunning: 2 });
   });
 
   it('globalConcurrency bounds the running tasks of a queue, counted from their claim', async () => {

@@ -27,7 +27,7 @@ export interface ClaimLaneHost {
   claimSize(rowsInFlight: number): number;
   startBuffered(): void;
   /** Rows claimed under `workerId`, in claim order. @returns false when the worker could not take them (it hands them back). */
-  take(rows: ClaimedTaskRow[], workerId: string): Promise<boolean>;
+  take(rows: ClaimedTaskRow[], workerId: string, byControlledClaim: boolean): Promise<boolean>;
   /** A claim failed: it may have committed with its reply lost. */
   failed(): void;
   /** A claim lane started. */
@@ -161,7 +161,7 @@ export class ClaimLanes {
       }
       // RETURNING does not keep the claim's order; start the highest priority first.
       rows.sort(byClaimOrder);
-      if (!(await this.host.take(rows, workerId))) return;
+      if (!(await this.host.take(rows, workerId, status !== null))) return;
       if (status !== null) {
         // The rows just taken start now; let any that end at once end before
         // the next claim, so that it carries their outcomes and asks for their

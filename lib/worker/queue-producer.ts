@@ -69,6 +69,12 @@ export interface ProducerHost {
   owns(workerId: string): boolean;
   /** Rows claimed under `workerId` that will not be started: back to pending, attempt not spent. */
   handBack(rows: ClaimedTaskRow[], workerId: string): Promise<void>;
+  /**
+   * The queue is paused or limited now (as this process last heard): its rows
+   * from a plain claim, whose snapshot predates that, are handed back rather
+   * than started.
+   */
+  heldBack(queue: string): boolean;
   /** Fills the free slots of every pool. */
   fillSlots(): void;
   /** A claim failed: it may have committed with its reply lost. */
@@ -110,7 +116,7 @@ export class QueueProducer implements SlotPoolMember {
       workerId: () => host.workerId(),
       claimSize: (rowsInFlight) => this.claimSize(rowsInFlight),
       startBuffered: () => host.fillSlots(),
-      take: (rows, workerId) => this.take(rows, workerId),
+      take: (rows, workerId, byControlledClaim) => this.take(rows, workerId, byControlledClaim),
       failed: () => host.claimFailed(),
       claiming: () => this.settle(),
       idle: () => {
@@ -129,6 +135,11 @@ export class QueueProducer implements SlotPoolMember {
 
   get queue(): string | null {
     return this.settings.queue;
+  }
+
+  /** Its queue is paused (it claims nothing). */
+  get paused(): boolean {
+    return this.control.paused;
   }
 
   /** Its queue is paused or limited (claimed through the controlled claim). */
@@ -250,13 +261,17 @@ export class QueueProducer implements SlotPoolMember {
     return Math.min(deficit, DEFAULT_MAX_CLAIM_BATCH);
   }
 
-  private async take(rows: ClaimedTaskRow[], workerId: string): Promise<boolean> {
+  private async take(rows: ClaimedTaskRow[], workerId: string, byControlledClaim: boolean): Promise<boolean> {
     // Checked and buffered in one go: shutdown or fencing must not slip in between.
     if (this.current === 'draining' || this.current === 'stopped' || !this.host.owns(workerId)) {
       await this.host.handBack(rows, workerId);
       return false;
     }
-    for (const row of rows) this.buffer.push({ row, workerId });
+    // A plain claim sent before its queue was paused or limited: those rows go back for the
+    // controlled claim to take (or not) under the queue's limits.
+    const heldBack = byControlledClaim ? [] : rows.filter((row) => this.host.heldBack(row.queue));
+    if (heldBack.length > 0) void this.host.handBack(heldBack, workerId);
+    for (const row of rows) if (heldBack.length === 0 || !heldBack.includes(row)) this.buffer.push({ row, workerId });
     this.settle();
     this.host.fillSlots();
     return true;

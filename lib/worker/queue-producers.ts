@@ -16,19 +16,23 @@ export class QueueProducers {
   private producers: QueueProducer[];
   private readonly pools: readonly SlotPool[];
   private stopping = false;
+  /** Paused and limited queues, as last applied. */
+  private controls: ReadonlyMap<string, QueueControl> = new Map();
+  private readonly host: ProducerHost;
 
   constructor(
     private readonly store: TaskStore,
     private readonly recorder: AttemptRecorder,
     private readonly settings: ResolvedWorkerConfig,
-    private readonly host: ProducerHost,
+    host: Omit<ProducerHost, 'heldBack'>,
   ) {
+    this.host = { ...host, heldBack: (queue) => this.controls.has(queue) };
     const pools: SlotPool[] = [];
     this.producers = settings.slotPools.flatMap((poolSettings) => {
       const pool = new SlotPool(poolSettings.concurrency);
       pools.push(pool);
       return poolSettings.queues.map(
-        (queue) => new QueueProducer(store, recorder, pool, { queue, maxPrefetch: settings.prefetch, pollIntervalMs: settings.pollIntervalMs }, host),
+        (queue) => new QueueProducer(store, recorder, pool, { queue, maxPrefetch: settings.prefetch, pollIntervalMs: settings.pollIntervalMs }, this.host),
       );
     });
     this.pools = pools;
@@ -48,6 +52,7 @@ export class QueueProducers {
    */
   applyControls(controls: ReadonlyMap<string, QueueControl>): void {
     if (this.stopping) return;
+    this.controls = controls;
     for (const [queue] of controls) {
       if (this.producers.some((producer) => producer.queue === queue)) continue;
       const everyQueue = this.producers.find((producer) => producer.queue === null);
@@ -57,9 +62,24 @@ export class QueueProducers {
       );
     }
     for (const producer of this.producers) {
-      if (producer.queue === null) continue;
-      if (producer.setControl(controls.get(producer.queue) ?? null) && producer.state !== 'draining' && producer.state !== 'stopped') producer.wake();
+      if (producer.queue === null) {
+        // Rows it claimed ahead for queues now paused or limited: back to pending, not started.
+        this.handBackHeld(producer.takeWaiting((held) => controls.has(held.row.queue)));
+        continue;
+      }
+      const wasPlain = !producer.controlled;
+      if (!producer.setControl(controls.get(producer.queue) ?? null)) continue;
+      // Paused, or newly limited: what it holds ahead was claimed without the limits.
+      if (producer.paused || (wasPlain && producer.controlled)) this.handBackHeld(producer.takeWaiting());
+      if (producer.state !== 'draining' && producer.state !== 'stopped') producer.wake();
     }
+  }
+
+  /** Rows taken out of producers' buffers, back to pending (each under the incarnation that claimed it). */
+  private handBackHeld(held: readonly HeldRow[]): void {
+    const byWorker = new Map<string, HeldRow['row'][]>();
+    for (const { row, workerId } of held) byWorker.set(workerId, [...(byWorker.get(workerId) ?? []), row]);
+    for (const [workerId, rows] of byWorker) void this.host.handBack(rows, workerId);
   }
 
   /** Claim statements in flight, all producers together. */
