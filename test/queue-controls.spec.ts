@@ -62,6 +62,13 @@ describe('paused and limited queues (one process)', () => {
     });
     // A field left out keeps its value; null removes a limit.
     expect(await queues.configure('reports', { rateLimit: null })).toMatchObject({ globalConcurrency: 2, rateLimit: null });
+    // It answers with the queue's own backlog, not another's.
+    await app.get(TaskQueue).add(ControlledTasks, 'sleep', [1]);
+    await app.get(TaskQueue).add(ControlledTasks, 'free', [1], { delayMs: 60_000 });
+    expect(await queues.configure('ctl', {})).toMatchObject({ name: 'ctl', pending: 1, scheduled: 0 });
+    expect(await queues.configure('free', {})).toMatchObject({ name: 'free', pending: 0, scheduled: 1 });
+    await db().query(`DELETE FROM queued_tasks.tasks`);
+    await db().query(`DELETE FROM queued_tasks.queues WHERE name <> 'reports'`);
 
     const bad: [string, object][] = [
       ['', {}],

@@ -72,12 +72,13 @@ export class TaskQueues {
     const columns = queueLimitColumns(queue, limits);
     await this.db.query(this.statements.configure, [queue, JSON.stringify(columns), this.db.tables.channel]);
     this.logger.log(`Queue "${queue}" configured: ${JSON.stringify(limits)}`);
-    return (await this.list()).find((info) => info.name === queue)!;
+    const [row] = await this.db.query<QueueRow>(this.statements.list, [[queue], queue]);
+    return toQueueInfo(row!);
   }
 
   /** Queues this application uses or that were paused or configured, with their settings and backlog. */
   async list(): Promise<QueueInfo[]> {
-    const rows = await this.db.query<QueueRow>(this.statements.list, [this.localQueues()]);
+    const rows = await this.db.query<QueueRow>(this.statements.list, [this.localQueues(), null]);
     return rows.map(toQueueInfo);
   }
 

@@ -42,15 +42,19 @@ export function configureQueueStatement(t: QueueTables): SqlStatement {
     SELECT count(*) AS changed, (SELECT pg_notify($3, '${QUEUES_CHANGED_PAYLOAD}')) IS NULL AS notified FROM changed`);
 }
 
-/** Stored queues ($1: also these names, if they have no row), with their backlog by state. */
+/**
+ * Stored queues ($1: also these names, if they have no row), with their
+ * backlog by state; $2, when not NULL, the one queue to read (so that
+ * `configure` does not count every other queue's backlog).
+ */
 export function listQueuesStatement(t: QueueTables): SqlStatement {
   return prepared(`
     WITH names AS (
-      SELECT name FROM ${t.queues} UNION SELECT unnest($1::text[])
+      SELECT name FROM (SELECT name FROM ${t.queues} UNION SELECT unnest($1::text[])) n WHERE $2::text IS NULL OR name = $2::text
     ), counts AS (
       SELECT queue, count(*) FILTER (WHERE state = 'pending') AS pending, count(*) FILTER (WHERE state = 'scheduled') AS scheduled,
         count(*) FILTER (WHERE state = 'running') AS running
-      FROM ${t.tasks} WHERE state IN ('pending', 'scheduled', 'running') GROUP BY queue
+      FROM ${t.tasks} WHERE state IN ('pending', 'scheduled', 'running') AND ($2::text IS NULL OR queue = $2::text) GROUP BY queue
     )
     SELECT n.name, coalesce(q.paused, false) AS paused, q.global_concurrency, q.key_concurrency, q.rate_max, q.rate_period_ms,
       q.key_rate_max, q.key_rate_period_ms, coalesce(c.pending, 0)::int AS pending, coalesce(c.scheduled, 0)::int AS scheduled,
