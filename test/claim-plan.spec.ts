@@ -104,7 +104,7 @@ describe('claim plan on a table never analyzed', () => {
     return `'${String(value)}'`;
   }
 
-  const expectedIndex: Record<ClaimScope, string> = { queue: 'tasks_claim_queue_idx', all: 'tasks_claim_all_idx' };
+  const expectedIndex: Record<Exclude<ClaimScope, 'byQueue'>, string> = { queue: 'tasks_claim_queue_idx', all: 'tasks_claim_all_idx' };
 
   for (const scope of ['queue', 'all'] as const) {
     it(`claims of scope "${scope}" walk ${expectedIndex[scope]} in order, with the generic plan`, async () => {

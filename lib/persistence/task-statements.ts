@@ -38,6 +38,10 @@ export type TaskStatements = Record<
   | 'claimQueueNoPromote'
   | 'recordAndClaimAllNoPromote'
   | 'recordAndClaimQueueNoPromote'
+  | 'claimByQueue'
+  | 'recordAndClaimByQueue'
+  | 'claimByQueueNoPromote'
+  | 'recordAndClaimByQueueNoPromote'
   | 'promoteDue'
   | 'backoff'
   | 'record'
@@ -82,6 +86,10 @@ export function taskStatements(t: QueueTables): TaskStatements {
     claimQueueNoPromote: claimTasksStatement(t, 'queue', false),
     recordAndClaimAllNoPromote: recordAndClaimStatement(t, 'all', false),
     recordAndClaimQueueNoPromote: recordAndClaimStatement(t, 'queue', false),
+    claimByQueue: claimTasksStatement(t, 'byQueue'),
+    recordAndClaimByQueue: recordAndClaimStatement(t, 'byQueue'),
+    claimByQueueNoPromote: claimTasksStatement(t, 'byQueue', false),
+    recordAndClaimByQueueNoPromote: recordAndClaimStatement(t, 'byQueue', false),
     promoteDue: promoteDueStatement(t),
     backoff: getBackoffStatement(t),
     record: recordAttemptsStatement(t),

@@ -96,10 +96,12 @@ export class TaskStore {
     queue: string | null,
     records: AttemptRecords = { completed: [], started: [] },
     promote = true,
+    aroundControlled = false,
   ): Promise<ClaimResult> {
     type Row = ClaimedTaskRow & { promoted: string };
     const recording = records.completed.length > 0 || records.started.length > 0;
-    const statement = this.statements[claimStatementKey(queue === null ? 'All' : 'Queue', recording, promote)];
+    const scope = queue !== null ? 'Queue' : aroundControlled ? 'ByQueue' : 'All';
+    const statement = this.statements[claimStatementKey(scope, recording, promote)];
     let values: unknown[] = [names, workerId, limit];
     if (recording) {
       const now = performance.now();
@@ -279,7 +281,7 @@ export class TaskStore {
   }
 }
 
-/** Which of the eight claim statements: scope, carrying records or not, promoting or not. */
-function claimStatementKey(scope: 'All' | 'Queue', recording: boolean, promote: boolean): keyof TaskStatements {
+/** Which of the twelve claim statements: scope, carrying records or not, promoting or not. */
+function claimStatementKey(scope: 'All' | 'Queue' | 'ByQueue', recording: boolean, promote: boolean): keyof TaskStatements {
   return `${recording ? 'recordAndClaim' : 'claim'}${scope}${promote ? '' : 'NoPromote'}` as keyof TaskStatements;
 }

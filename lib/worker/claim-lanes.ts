@@ -36,6 +36,8 @@ export interface ClaimLaneHost {
   idle(): void;
   /** The producer's queue is paused or limited: claim through the controlled claim. */
   controlled(): boolean;
+  /** A producer of every queue while some queue is paused or limited: claim queue by queue (claim-tasks.sql.ts byQueueCandidates). */
+  aroundControlled(): boolean;
   /** What a controlled claim found out about its queue (paused, limited, back to plain claims). */
   controlledStatus(status: ControlledClaimResult): void;
 }
@@ -138,7 +140,7 @@ export class ClaimLanes {
           ({ rows, promoted } = result);
           status = result;
         } else {
-          ({ rows, promoted } = await this.store.claim(workerId, this.scope.names(), limit, this.scope.queue, records, promote));
+          ({ rows, promoted } = await this.store.claim(workerId, this.scope.names(), limit, this.scope.queue, records, promote, this.host.aroundControlled()));
         }
         this.prefetch.recordClaim(performance.now() - started);
         this.prefetch.recordClaimFill(limit, rows.length);

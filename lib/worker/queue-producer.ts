@@ -75,6 +75,8 @@ export interface ProducerHost {
    * than started.
    */
   heldBack(queue: string): boolean;
+  /** Some queue is paused or limited now (as this process last heard). */
+  anyControlled(): boolean;
   /** Fills the free slots of every pool. */
   fillSlots(): void;
   /** A claim failed: it may have committed with its reply lost. */
@@ -124,6 +126,7 @@ export class QueueProducer implements SlotPoolMember {
         host.claimsIdle();
       },
       controlled: () => this.control.controlled,
+      aroundControlled: () => this.settings.queue === null && host.anyControlled(),
       controlledStatus: (status) => this.control.apply(status),
     });
     pool.join(this);

@@ -24,9 +24,9 @@ export class QueueProducers {
     private readonly store: TaskStore,
     private readonly recorder: AttemptRecorder,
     private readonly settings: ResolvedWorkerConfig,
-    host: Omit<ProducerHost, 'heldBack'>,
+    host: Omit<ProducerHost, 'heldBack' | 'anyControlled'>,
   ) {
-    this.host = { ...host, heldBack: (queue) => this.controls.has(queue) };
+    this.host = { ...host, heldBack: (queue) => this.controls.has(queue), anyControlled: () => this.controls.size > 0 };
     const pools: SlotPool[] = [];
     this.producers = settings.slotPools.flatMap((poolSettings) => {
       const pool = new SlotPool(poolSettings.concurrency);

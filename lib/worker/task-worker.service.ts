@@ -102,7 +102,7 @@ export class TaskWorker implements BeforeApplicationShutdown {
       live: (id) => this.onLive(id),
       cancelRequested: (ids) => this.cancels.apply(ids, this.running.inSlots()),
     });
-    const host: Omit<ProducerHost, 'heldBack'> = {
+    const host: Omit<ProducerHost, 'heldBack' | 'anyControlled'> = {
       mayClaim: () => this.accepting && !this.reconciler.holdsClaims,
       accepting: () => this.accepting,
       workerId: () => this.lease.id,
