@@ -7,6 +7,7 @@
  * (claim-tasks.sql.ts `byQueueCandidates`): its cost no longer depends on the
  * paused backlog. Counted in buffers, not timed.
  */
+import pg from 'pg';
 import { queueTables } from '../lib/persistence/queue-tables.js';
 import { claimTasksStatement, type ClaimScope } from '../lib/persistence/sql/claim-tasks.sql.js';
 import { useTestDatabase } from './support/suite.js';
@@ -72,6 +73,33 @@ describe('claim of every queue beside a paused backlog', () => {
       expect(rows.map((row) => row.args[0]).sort()).toEqual(['a-old', 'b-urgent', 'c-older']);
     } finally {
       await client.query('ROLLBACK');
+    }
+  });
+
+  it('locks only the rows it takes, however many queues have a backlog', async () => {
+    const client = db().client;
+    await client.query(`DELETE FROM queued_tasks.tasks`);
+    await client.query(`INSERT INTO queued_tasks.queues (name, paused) VALUES ('held', true) ON CONFLICT (name) DO UPDATE SET paused = true`);
+    await client.query(
+      `INSERT INTO queued_tasks.tasks (name, queue, args, state, run_at)
+       SELECT 'job', 'q' || (i % 20), '[]', 'pending', now() - i * interval '1 second' FROM generate_series(1, 2000) i`,
+    );
+    const other = new pg.Client({ connectionString: db().url });
+    await other.connect();
+    const statement = claimTasksStatement(queueTables('queued_tasks'), 'byQueue', false);
+    await client.query('BEGIN');
+    try {
+      expect((await client.query(statement.text, [['job'], WORKER, 5])).rows).toHaveLength(5);
+      // Another session can still lock every pending row but the five taken.
+      await other.query('BEGIN');
+      const { rows } = await other.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM (SELECT id FROM queued_tasks.tasks WHERE state = 'pending' FOR UPDATE SKIP LOCKED) free`,
+      );
+      expect(rows[0]!.n).toBe(1_995);
+      await other.query('ROLLBACK');
+    } finally {
+      await client.query('ROLLBACK');
+      await other.end();
     }
   });
 });

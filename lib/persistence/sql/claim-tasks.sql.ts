@@ -97,9 +97,11 @@ function claimUpdate(t: QueueTables, queue: string | null, byQueue = false): str
  * The claim of every queue, queue by queue ($1 names, $3 limit): the queues
  * with pending rows, found by a loose index scan of `tasks_claim_queue_idx`
  * (one probe per queue), less the paused and limited ones; from each, its
- * best `$3` due rows (locked where they are picked, as in the one-queue
- * claim); of those, the best `$3`. The rows picked and left out stay locked
- * until the commit, a few milliseconds.
+ * best `$3` due rows, read without locks; of those, the best `$3`, which say
+ * how many rows to take from each queue; then, per queue, that many of its
+ * best rows, locked where they are picked (`SKIP LOCKED`: a row another
+ * claim holds is passed over for the next, as in the one-queue claim). So a
+ * claim locks what it takes, however many queues have a backlog.
  *
  * Why: the all-queues claim walks `tasks_claim_all_idx` in claim order and
  * steps over the rows of paused and limited queues one by one. A paused
@@ -110,27 +112,25 @@ function claimUpdate(t: QueueTables, queue: string | null, byQueue = false): str
  */
 function byQueueCandidates(t: QueueTables): string {
   const due = `state = 'pending' AND run_at > '-infinity' AND run_at <= now() AND name = ANY($1::text[])`;
+  const order = 'ORDER BY queue, priority DESC, run_at, id';
   return `
-      SELECT c.id FROM (
-        WITH RECURSIVE pending_queues AS (
-          (SELECT queue FROM ${t.tasks} WHERE state = 'pending' ORDER BY queue LIMIT 1)
-          UNION ALL
-          SELECT (SELECT queue FROM ${t.tasks} WHERE state = 'pending' AND queue > p.queue ORDER BY queue LIMIT 1)
-          FROM pending_queues p WHERE p.queue IS NOT NULL
-        ), open_queues AS (
-          SELECT queue FROM pending_queues WHERE queue IS NOT NULL AND ${uncontrolled(t, null)}
-        )
-        SELECT h.id, h.priority, h.run_at FROM open_queues o
-        CROSS JOIN LATERAL (
-          SELECT id, priority, run_at FROM ${t.tasks}
-          WHERE ${due} AND queue = o.queue
-          ORDER BY queue, priority DESC, run_at, id
-          LIMIT $3
-          FOR UPDATE SKIP LOCKED
-        ) h
-      ) c
-      ORDER BY c.priority DESC, c.run_at, c.id
-      LIMIT $3`;
+      WITH RECURSIVE pending_queues AS (
+        (SELECT queue FROM ${t.tasks} WHERE state = 'pending' ORDER BY queue LIMIT 1)
+        UNION ALL
+        SELECT (SELECT queue FROM ${t.tasks} WHERE state = 'pending' AND queue > p.queue ORDER BY queue LIMIT 1)
+        FROM pending_queues p WHERE p.queue IS NOT NULL
+      ), open_queues AS (
+        SELECT queue FROM pending_queues WHERE queue IS NOT NULL AND ${uncontrolled(t, null)}
+      ), best AS (
+        SELECT h.queue FROM open_queues o
+        CROSS JOIN LATERAL (SELECT queue, priority, run_at, id FROM ${t.tasks} WHERE ${due} AND queue = o.queue ${order} LIMIT $3) h
+        ORDER BY h.priority DESC, h.run_at, h.id
+        LIMIT $3
+      ), shares AS (
+        SELECT queue, count(*) AS n FROM best GROUP BY queue
+      )
+      SELECT l.id FROM shares s
+      CROSS JOIN LATERAL (SELECT id FROM ${t.tasks} WHERE ${due} AND queue = s.queue ${order} LIMIT s.n FOR UPDATE SKIP LOCKED) l`;
 }
 
 /**
