@@ -68,6 +68,10 @@ export class TaskResultWaiter implements OnApplicationShutdown {
       if (!set) this.waiters.set(id, (set = new Set()));
       set.add(waiter);
     });
+    // Handled from the start: a short timeout can fire during the awaits
+    // below, before the caller has the promise, and an unhandled rejection
+    // would end the process (the caller still gets it through `return`).
+    outcome.catch(() => undefined);
     this.armSafetyTimer();
     try {
       // LISTEN must be in place before the first read, or a task finishing
