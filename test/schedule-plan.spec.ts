@@ -115,6 +115,17 @@ describe('due slots and the missed-run policy', () => {
     expect(isos(edge.fire)).toEqual(['2026-01-01T11:59:00.000Z', '2026-01-01T12:00:00.000Z']);
   });
 
+  it('fires a slot the leader was planning for, however late the pass and however short graceMs', () => {
+    // graceMs 0: the slot of 12:00:00 fired 30 s late by a leader planning since 11:59:30 is on time...
+    const late = planDueSlots(clock, state('2026-01-01T11:59:00.000Z', 'skip', { graceMs: 0, planningSince: at('2026-01-01T11:59:30.000Z') }), now);
+    expect(isos(late.fire)).toEqual(['2026-01-01T12:00:00.000Z']);
+    expect(late).toMatchObject({ missed: 0, backfilled: 0 });
+    // ...and missed when nobody was planning then (a black-box review found every slot of such a schedule skipped: the
+    // leader fires each a few milliseconds late).
+    const unplanned = planDueSlots(clock, state('2026-01-01T11:59:00.000Z', 'skip', { graceMs: 0, planningSince: at('2026-01-01T12:00:10.000Z') }), now);
+    expect(unplanned).toMatchObject({ fire: [], missed: 1 });
+  });
+
   it("'skip' fires no older slot and moves past them", () => {
     const plan = planDueSlots(clock, state('2026-01-01T11:00:00.000Z', 'skip'), now);
     expect(isos(plan.fire)).toEqual(['2026-01-01T12:00:00.000Z']);

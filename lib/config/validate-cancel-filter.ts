@@ -15,7 +15,10 @@ export function resolveCancelFilter(filter: CancelFilter): { name: string | null
   if (filter === null || typeof filter !== 'object') throw new InvalidTaskOptionsError('filter', 'must be an object', where);
   const { name, queue, states = CANCELLABLE_STATES } = filter;
   if (name === undefined && queue === undefined) throw new InvalidTaskOptionsError('filter', 'name a task name, a queue, or both', where);
-  if (name !== undefined && (typeof name !== 'string' || name.length === 0)) throw new InvalidTaskOptionsError('name', 'must be a non-empty string', where);
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0 || name.includes('\u0000'))) {
+    // NUL: PostgreSQL text cannot hold it, so no task has it in its name.
+    throw new InvalidTaskOptionsError('name', 'must be a non-empty string without NUL characters', where);
+  }
   if (queue !== undefined && !isQueueName(queue)) throw new InvalidTaskOptionsError('queue', QUEUE_NAME_RULE, where);
   if (!Array.isArray(states) || states.length === 0 || states.some((state) => !CANCELLABLE_STATES.includes(state))) {
     throw new InvalidTaskOptionsError('states', `must list some of ${CANCELLABLE_STATES.join(', ')}`, where);

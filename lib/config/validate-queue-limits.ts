@@ -38,6 +38,9 @@ function count(queue: string, option: string, value: unknown): number | null {
 function rate(queue: string, option: string, prefix: string, value: RateLimit | null): Record<string, number | null> {
   if (value === null) return { [`${prefix}_max`]: null, [`${prefix}_period_ms`]: null };
   if (typeof value !== 'object') throw new InvalidQueueOptionsError(queue, option, `must be { max, periodMs } or null (got ${describe(value)})`);
+  for (const key of Object.keys(value)) {
+    if (key !== 'max' && key !== 'periodMs') throw new InvalidQueueOptionsError(queue, `${option}.${key}`, 'is not a rate option (max, periodMs)');
+  }
   const max = count(queue, `${option}.max`, value.max);
   const periodMs = count(queue, `${option}.periodMs`, value.periodMs);
   if (max === null || periodMs === null) throw new InvalidQueueOptionsError(queue, option, 'needs both max and periodMs');

@@ -9,6 +9,7 @@ import {
 import { describeValue, MAX_INT } from './require-integer.js';
 import { slotClock, type ScheduleTiming } from './schedule-timing.js';
 import { validateExecutionOptions } from './validate-task-options.js';
+import { characterCount } from './validate-task-key.js';
 
 /** Schedule keys: printable text, short enough to read in a log line and to index. */
 export const MAX_SCHEDULE_KEY_LENGTH = 200;
@@ -55,12 +56,19 @@ export function validateScheduleRun(options: ScheduleRunOptions, where: string):
   };
 }
 
+/** A text no schedule key can be (the lookups of an unknown key answer ScheduleNotFoundError without asking the database). */
+export function isScheduleKey(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  const length = characterCount(value);
+  return length > 0 && length <= MAX_SCHEDULE_KEY_LENGTH && !UNSAFE_TEXT.test(value);
+}
+
 /** A schedule key or a task name: 1 to 200 printable characters. @throws InvalidScheduleError */
 export function validateScheduleText(option: 'key' | 'task', value: unknown, where: string): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_SCHEDULE_KEY_LENGTH || UNSAFE_TEXT.test(value)) {
+  if (!isScheduleKey(value)) {
     throw new InvalidScheduleError(
       option,
-      `must be a string of 1 to ${MAX_SCHEDULE_KEY_LENGTH} characters without control characters (got ${describe(value)})`,
+      `must be a string of 1 to ${MAX_SCHEDULE_KEY_LENGTH} characters without control characters (got ${typeof value === 'string' ? `a string of ${characterCount(value)} characters` : describe(value)})`,
       where,
     );
   }

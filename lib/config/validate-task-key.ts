@@ -72,11 +72,20 @@ function requireObject<T extends object>(option: string, value: T, where: string
  * {@link MAX_TASK_KEY_LENGTH} characters, none of them control characters.
  */
 export function validateKey(option: string, key: unknown, where: string): void {
-  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_TASK_KEY_LENGTH) {
-    const got = typeof key === 'string' ? `${key.length} characters` : describeValue(key);
+  // Characters as a reader counts them (code points): an emoji is one, not two UTF-16 units.
+  const length = typeof key === 'string' ? characterCount(key) : 0;
+  if (typeof key !== 'string' || length === 0 || length > MAX_TASK_KEY_LENGTH) {
+    const got = typeof key === 'string' ? `${length} characters` : describeValue(key);
     throw new InvalidTaskOptionsError(option, `must be a string of 1 to ${MAX_TASK_KEY_LENGTH} characters (got ${got})`, where);
   }
   if (UNSAFE_KEY.test(key)) {
     throw new InvalidTaskOptionsError(option, 'must not contain control characters or unpaired UTF-16 surrogates', where);
   }
+}
+
+/** Code points of `text` (a pair of UTF-16 surrogates counts once). */
+export function characterCount(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
 }

@@ -77,10 +77,12 @@ export function validateAddOptions(options: AddTaskOptions, where: string): void
 /** Parents of one task, at most: each costs a locked row and an edge. */
 export const MAX_PARENTS = 1_000;
 const TASK_ID = /^[1-9][0-9]{0,18}$/;
+/** The largest PostgreSQL bigint: 19-digit ids above it are no id at all (the database would refuse them). */
+const MAX_TASK_ID = 9_223_372_036_854_775_807n;
 
 /** A task id as the queue hands them out: a positive bigint, as decimal text. */
 export function isTaskId(value: unknown): value is string {
-  return typeof value === 'string' && TASK_ID.test(value);
+  return typeof value === 'string' && TASK_ID.test(value) && (value.length < 19 || BigInt(value) <= MAX_TASK_ID);
 }
 const ON_PARENT_FAILURE = ['fail', 'cancel', 'run'];
 
@@ -91,14 +93,17 @@ function validateDependencies(options: AddTaskOptions, where: string): void {
   const parents = options.dependsOn;
   if (parents === undefined) return;
   if (!Array.isArray(parents)) throw new InvalidTaskOptionsError('dependsOn', `must be an array (got ${describeValue(parents)})`, where);
-  if (parents.length > MAX_PARENTS) throw new InvalidTaskOptionsError('dependsOn', `may name up to ${MAX_PARENTS} parents (got ${parents.length})`, where);
+  // Each parent once: repeats count once (README), so the bound applies to distinct parents.
+  const distinct = new Set<unknown>();
   parents.forEach((parent: unknown, index) => {
     const id = typeof parent === 'string' ? parent : typeof parent === 'object' && parent !== null && 'id' in parent ? (parent as { id: unknown }).id : undefined;
     const node = typeof parent === 'object' && parent !== null && 'flowNode' in parent;
     if (!node && !isTaskId(id)) {
       throw new InvalidTaskOptionsError(`dependsOn[${index}]`, `must be a TaskRef, a task id or a node of this flow (got ${describeValue(parent)})`, where);
     }
+    distinct.add(node ? `node ${String((parent as { flowNode: unknown }).flowNode)}` : id);
   });
+  if (distinct.size > MAX_PARENTS) throw new InvalidTaskOptionsError('dependsOn', `may name up to ${MAX_PARENTS} parents (got ${distinct.size})`, where);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { isQueueName, QUEUE_NAME_RULE } from '../config/validate-task-options.js';
 import { InvalidEventListenerError } from '../errors/invalid-event-listener.error.js';
 import { UnknownTaskEventError } from '../errors/unknown-task-event.error.js';
 import type { TaskEventFilter } from '../interfaces/task-event.interface.js';
@@ -14,10 +15,19 @@ export function matchesEvent(matcher: EventMatcher, event: { name: string; queue
 }
 
 /** @throws InvalidEventListenerError for a filter that is not an object of names and queues */
-export function compileFilter(filter: TaskEventFilter | undefined, source: string): EventMatcher {
+export function compileFilter(filter: TaskEventFilter | undefined, source: string, otherFields: readonly string[] = []): EventMatcher {
   if (filter === undefined || filter === null) return { names: null, queues: null };
   if (typeof filter !== 'object') throw new InvalidEventListenerError(source, 'its filter must be an object { name?, queue? }');
-  return { names: stringSet(filter.name, 'name', source), queues: stringSet(filter.queue, 'queue', source) };
+  // A misspelt field ({ queues }) would leave the listener hearing everything.
+  for (const field of Object.keys(filter)) {
+    if (field !== 'name' && field !== 'queue' && !otherFields.includes(field)) {
+      throw new InvalidEventListenerError(source, `its filter has no field "${field}" (${['name', 'queue', ...otherFields].join(', ')})`);
+    }
+  }
+  const queues = stringSet(filter.queue, 'queue', source);
+  // A queue no queue can have: a typo, and the listener would never hear anything.
+  for (const queue of queues ?? []) if (!isQueueName(queue)) throw new InvalidEventListenerError(source, `filter.queue ${JSON.stringify(queue)}: ${QUEUE_NAME_RULE}`);
+  return { names: stringSet(filter.name, 'name', source), queues };
 }
 
 /** Checks event types against the known ones. @throws UnknownTaskEventError */

@@ -21,7 +21,7 @@ export class TaskEventStream {
   events$(filter: TaskEventStreamFilter = {}): Observable<TaskEvent> {
     const where = 'events$()';
     const types = filter.type === undefined ? null : new Set(checkTypes(filter.type, TASK_EVENT_TYPES, where));
-    const matcher = compileFilter(filter, where);
+    const matcher = compileFilter(filter, where, ['type']);
     return new Observable<TaskEvent>((subscriber) => {
       const subscription = this.listener.notifications$.subscribe({
         next: (notification) => {

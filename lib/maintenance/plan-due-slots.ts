@@ -21,6 +21,13 @@ export interface DueSlotState {
   missed: MissedRunPolicy;
   backfillLimit: number;
   graceMs: number;
+  /**
+   * Since when (database clock) this leader has been planning without a
+   * failed pass, or null: slots that fell due after it were not missed,
+   * however late the pass that fires them (a timer a few milliseconds late
+   * must not make a `graceMs: 0` schedule skip its slots).
+   */
+  planningSince?: Date | null;
 }
 
 /**
@@ -34,13 +41,14 @@ const MISSED_COUNT_LIMIT = 1_000;
 /**
  * Which of the slots in (`lastSlot`, `now`] fire, `now` being the database's
  * clock. Those at most `graceMs` old always fire: they fell due while the
- * lead changed hands, or during the pass itself. Older ones were missed
+ * lead changed hands, or during the pass itself; so do those that fell due
+ * while this leader was planning (`planningSince`). Older ones were missed
  * while no instance could fire them, and follow the schedule's `missed`
  * policy: `'skip'` none, `'once'` the latest, `'all'` the latest
  * `backfillLimit`, oldest first. Pure: unit-tested without a database.
  */
 export function planDueSlots(clock: SlotClock, state: DueSlotState, now: Date): DueSlotPlan {
-  const graceStart = now.getTime() - state.graceMs;
+  const graceStart = Math.min(now.getTime() - state.graceMs, state.planningSince?.getTime() ?? Infinity);
   // Slots ≥ graceStart are recent; between() excludes its lower bound.
   const recentFrom = new Date(Math.max(state.lastSlot.getTime(), graceStart - 1));
   let recent = clock.between(recentFrom, now, MAX_RECENT_SLOTS).slots;

@@ -43,6 +43,8 @@ export class ScheduleFirer {
   /** Keys whose unknown task, or unreadable definition, was reported: once per process, not per pass. */
   private readonly reported = new Set<string>();
   private lastFailure = '';
+  /** Database time of the first pass of this lead since the last failed one (see DueSlotState.planningSince). */
+  private planningSince: Date | null = null;
 
   constructor(
     private readonly store: ScheduleStore,
@@ -68,6 +70,7 @@ export class ScheduleFirer {
   /** The lead was lost: no more passes until the next `lead()`. */
   standDown(): void {
     this.stillLeading = null;
+    this.planningSince = null;
     this.subscription?.unsubscribe();
     this.subscription = null;
     if (this.timer) clearTimeout(this.timer);
@@ -111,10 +114,13 @@ export class ScheduleFirer {
       const rows = await this.store.readActive();
       // The database's clock minus ours, read at the middle of the round trip.
       const offsetMs = rows.length > 0 ? rows[0]!.db_now.getTime() - (sentAt + Date.now()) / 2 : 0;
+      // Set by the first pass that reads the clock; slots due after it are on time, not missed.
+      const planningSince = this.planningSince;
+      if (planningSince === null && rows.length > 0) this.planningSince = rows[0]!.db_now;
       let earliest = Infinity;
       for (const row of rows) {
         if (this.stopped) return null;
-        const next = await this.fireDue(row);
+        const next = await this.fireDue(row, planningSince);
         if (next !== null) earliest = Math.min(earliest, next.getTime());
       }
       this.lastFailure = '';
@@ -125,16 +131,22 @@ export class ScheduleFirer {
       // One line per kind of failure while it lasts, not one per pass.
       if (message !== this.lastFailure) this.logger.warn(`Schedule pass failed: ${message}`);
       this.lastFailure = message;
+      // Slots that fall due until the next good pass may be missed (the database away): their policy decides.
+      this.planningSince = null;
       return null;
     }
   }
 
   /** Fires what is due of one schedule. @returns its next slot, or null. */
-  private async fireDue(row: ActiveScheduleRow): Promise<Date | null> {
+  private async fireDue(row: ActiveScheduleRow, planningSince: Date | null): Promise<Date | null> {
     const clock = this.clockOf(row);
     if (!clock) return null;
     this.reportUnknownTask(row);
-    const plan = planDueSlots(clock, { lastSlot: row.last_slot, missed: row.missed, backfillLimit: row.backfill_limit, graceMs: row.grace_ms }, row.db_now);
+    const plan = planDueSlots(
+      clock,
+      { lastSlot: row.last_slot, missed: row.missed, backfillLimit: row.backfill_limit, graceMs: row.grace_ms, planningSince },
+      row.db_now,
+    );
     if (plan.lastSlot !== null) {
       const { advanced, ids, queue } = await this.store.fire(row.key, row.revision, plan.lastSlot, plan.fire);
       // Changed since it was read (an upsert, a pause, another leader's fire): read it again.

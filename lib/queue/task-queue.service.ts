@@ -24,6 +24,7 @@ import { FlowBuilder } from './flow-builder.js';
 import type { FlowNode } from './flow-node.js';
 import { managerExecutor } from './manager-executor.js';
 import { prepareRequest, type PreparedTask, type TaskRequest, type UncheckedRequest } from './prepare-request.js';
+import { InvalidTaskOptionsError } from '../errors/invalid-task-options.error.js';
 import { withPublicErrors } from './public-error.js';
 import { readTaskLogs } from './read-task-logs.js';
 import { TaskReportStore } from '../persistence/task-report-store.js';
@@ -139,6 +140,7 @@ export class TaskQueue {
     const prepared = requests.map((request, index) => this.prepare(request, `requests[${index}]`));
     if (prepared.length === 0) return [];
     await this.markKeyed(prepared);
+    if (prepared.some((task) => task.parents.length > 0)) refuseKeysInGraph(prepared, (index) => `requests[${index}].options`);
     if (executor) return this.writes.inTransaction(prepared, executor, 'requests');
     if (prepared.some((task) => task.parents.length > 0)) return this.writes.withParents(prepared, 'requests');
     return this.writes.many(prepared);
@@ -166,6 +168,7 @@ export class TaskQueue {
     const builder = new FlowBuilder((request, where, flow) => this.prepare(request, where, flow));
     const returned = build(builder);
     if (builder.tasks.length === 0) throw new TaskSerializationError('flow', 'the flow added no task');
+    refuseKeysInGraph(builder.tasks, (index) => `flow node ${index}`);
     await this.markKeyed(builder.tasks);
     const refs = executor ? await this.writes.inTransaction(builder.tasks, executor, 'flow') : await this.writes.withParents(builder.tasks, 'flow');
     return refs[returned.flowNode] as TaskRef<TResult>;
@@ -268,4 +271,16 @@ export class TaskQueue {
   private prepare(request: UncheckedRequest, where = '', flow: object | null = null): PreparedTask {
     return prepareRequest(this.registry, this.config, request, where, flow);
   }
+}
+
+/**
+ * A graph (a flow, or a batch with `dependsOn`) is written by one statement
+ * that has no place for unique, debounce or throttle keys: refused, nothing
+ * written, rather than written without its key.
+ */
+function refuseKeysInGraph(tasks: readonly PreparedTask[], where: (index: number) => string): void {
+  const index = tasks.findIndex((task) => task.row.key != null);
+  if (index === -1) return;
+  const kind = tasks[index]!.row.key!.kind;
+  throw new InvalidTaskOptionsError(kind, 'cannot be used in flow() or in an addMany batch with dependsOn (not supported yet)', where(index));
 }

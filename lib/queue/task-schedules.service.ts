@@ -2,6 +2,7 @@ import { QueueSchemaMissingError } from '../errors/queue-schema-missing.error.js
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ResolvedQueuedTasksConfig } from '../config/resolved-config.js';
 import { slotClock } from '../config/schedule-timing.js';
+import { isScheduleKey } from '../config/validate-schedule.js';
 import type { DeclaredSchedule } from '../discovery/schedule-explorer.js';
 import { TaskRegistry } from '../discovery/task-registry.js';
 import { InvalidScheduleError } from '../errors/invalid-schedule.error.js';
@@ -60,6 +61,7 @@ export class TaskSchedules {
 
   /** Stops firing `key` until {@link resume}. @throws ScheduleNotFoundError */
   async pause(key: string): Promise<void> {
+    if (!isScheduleKey(key)) throw new ScheduleNotFoundError(String(key));
     if (!(await withPublicErrors(() => this.store.setPaused(String(key), true)))) throw new ScheduleNotFoundError(String(key));
   }
 
@@ -68,6 +70,7 @@ export class TaskSchedules {
    * paused are not run. @throws ScheduleNotFoundError
    */
   async resume(key: string): Promise<void> {
+    if (!isScheduleKey(key)) throw new ScheduleNotFoundError(String(key));
     if (!(await withPublicErrors(() => this.store.setPaused(String(key), false)))) throw new ScheduleNotFoundError(String(key));
   }
 
@@ -77,6 +80,7 @@ export class TaskSchedules {
    * `@Schedule()` instead. @throws ScheduleNotFoundError
    */
   async remove(key: string): Promise<void> {
+    if (!isScheduleKey(key)) throw new ScheduleNotFoundError(String(key));
     if (!(await withPublicErrors(() => this.store.remove(String(key))))) throw new ScheduleNotFoundError(String(key));
   }
 
@@ -135,7 +139,7 @@ export class TaskSchedules {
   }
 
   private async read(key: string): Promise<ScheduleRow> {
-    const [row] = typeof key === 'string' ? await withPublicErrors(() => this.store.read(key)) : [];
+    const [row] = isScheduleKey(key) ? await withPublicErrors(() => this.store.read(key)) : [];
     if (!row) throw new ScheduleNotFoundError(String(key));
     return row;
   }

@@ -30,6 +30,8 @@ export class FailureWriter {
   private stopping = false;
   /** Attempts whose failure or snooze is being written: their rows are still `running`. */
   private readonly failing = new Set<string>();
+  /** Per task id, the failure or snooze being written with its event (see `afterWrites`). */
+  private readonly writing = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly store: TaskStore,
@@ -46,6 +48,16 @@ export class FailureWriter {
 
   failingKeys(): ReadonlySet<string> {
     return this.failing;
+  }
+
+  /**
+   * Settles once the failure or snooze of `taskId` being written (with its
+   * `retrying` event) is done, or null when none is: the next attempt's
+   * `started` waits for it, so that a process emits them in their order
+   * (the retry's claim can come back before the failure's own reply).
+   */
+  afterWrites(taskId: string): Promise<unknown> | null {
+    return this.writing.get(taskId) ?? null;
   }
 
   /** The database refused to store this completion's result: the task fails for good. */
@@ -124,14 +136,16 @@ export class FailureWriter {
   }
 
   /** Runs `write` while the attempt's row is held: still `running` and being written, so reconciliation leaves it alone. */
-  private async holding(attempt: AttemptKey, write: () => Promise<AttemptOutcome>): Promise<AttemptOutcome> {
+  private holding(attempt: AttemptKey, write: () => Promise<AttemptOutcome>): Promise<AttemptOutcome> {
     this.failing.add(attempt.key);
     this.recorder.forget(attempt);
-    try {
-      return await write();
-    } finally {
+    const written = write().finally(() => {
       this.failing.delete(attempt.key);
-    }
+      if (this.writing.get(attempt.id) === tracked) this.writing.delete(attempt.id);
+    });
+    const tracked = written.catch(() => undefined);
+    this.writing.set(attempt.id, tracked);
+    return written;
   }
 
   /** @returns the task's new state and run time, or undefined when the write was refused by the guard or could not be made. */

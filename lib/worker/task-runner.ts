@@ -134,7 +134,11 @@ export class TaskRunner {
     this.recorder.markStarted(attempt);
     if (Logger.isLevelEnabled('debug')) this.logger.debug(`Task ${row.id} (${row.name}) attempt ${row.attempts}/${row.max_attempts} started`);
     if (!cancelled) {
-      this.events.emit({ type: 'started', taskId: row.id, name: row.name, queue: row.queue, attempt: row.attempts, maxAttempts: row.max_attempts, workerId, at: new Date() });
+      const started = { type: 'started' as const, taskId: row.id, name: row.name, queue: row.queue, attempt: row.attempts, maxAttempts: row.max_attempts, workerId, at: new Date() };
+      // After the previous attempt's `retrying`, if its write has not returned yet; the handler does not wait.
+      const previous = this.failures.afterWrites(row.id);
+      if (previous === null) this.events.emit(started);
+      else void previous.then(() => this.events.emit(started));
     }
     const outcome: Promise<HandlerOutcome> = cancelled
       ? Promise.resolve({ ok: false, error: stopError(stopReason!) })
