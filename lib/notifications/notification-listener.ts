@@ -9,6 +9,8 @@ import { dedicatedClientConfig } from '../persistence/dedicated-client-config.js
 import { parseQueueNotification, type QueueNotification } from './queue-notification.js';
 
 const RECONNECT_MIN_MS = 100;
+/** The start of a `finished` notification, as json_build_object writes it (finished-notification.sql.ts) or JSON.stringify would. */
+const FINISHED_PAYLOAD = /^\{"k" ?: ?"f"/;
 const RECONNECT_MAX_MS = 5_000;
 
 /**
@@ -28,6 +30,8 @@ export class NotificationListener implements OnApplicationShutdown {
   private readonly eventsChannel: string;
   /** `events$` subscriptions of this process: the events channel is listened to while there is one. */
   private eventListeners = 0;
+  /** Whether anyone here waits for finished tasks (see wantFinished). */
+  private finishedWanted: () => boolean = () => true;
   private client: pg.Client | null = null;
   private connecting: Promise<void> | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -48,6 +52,15 @@ export class NotificationListener implements OnApplicationShutdown {
     const tables = queueTables(config.schema);
     this.channel = tables.channel;
     this.eventsChannel = tables.eventsChannel;
+  }
+
+  /**
+   * Tells the listener when `finished` notifications matter here (a result
+   * waiter has waiters): a worker's completions send one per 200 tasks, and
+   * parsing those nobody waits for was a visible part of a drain.
+   */
+  wantFinished(wanted: () => boolean): void {
+    this.finishedWanted = wanted;
   }
 
   /**
@@ -102,6 +115,7 @@ export class NotificationListener implements OnApplicationShutdown {
     client.on('end', () => this.onConnectionLost(client));
     client.on('notification', (message) => {
       if (message.channel !== this.channel && (message.channel !== this.eventsChannel || this.eventListeners === 0)) return;
+      if (FINISHED_PAYLOAD.test(message.payload ?? '') && !this.finishedWanted()) return;
       const notification = parseQueueNotification(message.payload);
       if (notification) this.notificationsSubject.next(notification);
     });

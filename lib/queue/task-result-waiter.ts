@@ -39,7 +39,9 @@ export class TaskResultWaiter implements OnApplicationShutdown {
     private readonly store: TaskStore,
     private readonly listener: NotificationListener,
     private readonly events: QueueEvents,
-  ) {}
+  ) {
+    listener.wantFinished(() => this.waiters.size > 0);
+  }
 
   /**
    * Cancels tasks (for TaskQueue and TaskRef alike, which both hold this

@@ -238,7 +238,8 @@ export class TaskRunner {
       reason?.kind === 'cancelled'
         ? () => this.events.emit({ type: 'cancelled', taskId, name, queue, wasRunning: true, at: new Date() })
         : () => this.events.emit({ type: 'completed', taskId, name, queue, attempt: row.attempts, maxAttempts: row.max_attempts, durationMs, at: new Date() });
-    this.recorder.complete(final ? { ...attempt, result: json, reports: final.reports, written } : { ...attempt, result: json, written });
+    // One literal of a fixed shape (a spread of the attempt costs more, once per task).
+    this.recorder.complete({ id: attempt.id, attempt: attempt.attempt, workerId: attempt.workerId, key: attempt.key, startedAt: attempt.startedAt, result: json, reports: final?.reports, written });
     if (final?.progress) this.events.emit(progressEvent(row, final.progress));
     if (Logger.isLevelEnabled('debug')) this.logger.debug(`Task ${row.id} (${row.name}) completed in ${durationMs} ms`);
     return 'completed';
