@@ -53,6 +53,18 @@ export class TaskEventBus {
   }
 
   /**
+   * One event of `type`, built by `build` only when something takes it: a
+   * local listener of the type, or room in the publisher's batch; otherwise
+   * only counted as dropped, as `emit` would have counted it. For the
+   * worker's hot path (a start and a completion per task), where most
+   * events of a busy worker are past the batch's room.
+   */
+  emitLazy(type: TaskEvent['type'], build: () => TaskEvent): void {
+    if (this.taskListeners.has(type) || this.publisher.hasRoom()) this.emit(build());
+    else this.publisher.countDropped(1);
+  }
+
+  /**
    * `count` events of one type from one statement (a batch of 1,000 adds):
    * event `i` exists when `exists(i)`, and is built by `build(i)` only when
    * something takes it: a local listener of the type, or room in the

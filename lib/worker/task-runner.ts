@@ -134,11 +134,12 @@ export class TaskRunner {
     this.recorder.markStarted(attempt);
     if (Logger.isLevelEnabled('debug')) this.logger.debug(`Task ${row.id} (${row.name}) attempt ${row.attempts}/${row.max_attempts} started`);
     if (!cancelled) {
-      const started = { type: 'started' as const, taskId: row.id, name: row.name, queue: row.queue, attempt: row.attempts, maxAttempts: row.max_attempts, workerId, at: new Date() };
+      const at = Date.now();
+      const started = () => ({ type: 'started' as const, taskId: row.id, name: row.name, queue: row.queue, attempt: row.attempts, maxAttempts: row.max_attempts, workerId, at: new Date(at) });
       // After the previous attempt's `retrying`, if its write has not returned yet; the handler does not wait.
       const previous = this.failures.afterWrites(row.id);
-      if (previous === null) this.events.emit(started);
-      else void previous.then(() => this.events.emit(started));
+      if (previous === null) this.events.emitLazy('started', started);
+      else void previous.then(() => this.events.emitLazy('started', started));
     }
     const outcome: Promise<HandlerOutcome> = cancelled
       ? Promise.resolve({ ok: false, error: stopError(stopReason!) })
@@ -237,7 +238,8 @@ export class TaskRunner {
     const written =
       reason?.kind === 'cancelled'
         ? () => this.events.emit({ type: 'cancelled', taskId, name, queue, wasRunning: true, at: new Date() })
-        : () => this.events.emit({ type: 'completed', taskId, name, queue, attempt: row.attempts, maxAttempts: row.max_attempts, durationMs, at: new Date() });
+        : () =>
+            this.events.emitLazy('completed', () => ({ type: 'completed', taskId, name, queue, attempt: row.attempts, maxAttempts: row.max_attempts, durationMs, at: new Date() }));
     // One literal of a fixed shape (a spread of the attempt costs more, once per task).
     this.recorder.complete({ id: attempt.id, attempt: attempt.attempt, workerId: attempt.workerId, key: attempt.key, startedAt: attempt.startedAt, result: json, reports: final?.reports, written });
     if (final?.progress) this.events.emit(progressEvent(row, final.progress));
