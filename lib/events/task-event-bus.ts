@@ -72,14 +72,7 @@ export class TaskEventBus {
    * as `emit` would have counted it.
    */
   emitEach(type: TaskEvent['type'], count: number, exists: (index: number) => boolean, build: (index: number) => TaskEvent): void {
-    const everyOne = this.taskListeners.has(type);
-    let dropped = 0;
-    for (let i = 0; i < count; i++) {
-      if (!exists(i)) continue;
-      if (everyOne || this.publisher.hasRoom()) this.emit(build(i));
-      else dropped++;
-    }
-    if (dropped > 0) this.publisher.countDropped(dropped);
+    for (let i = 0; i < count; i++) if (exists(i)) this.emitLazy(type, () => build(i));
   }
 
   /** Worker lifecycle: local listeners only (nothing is published). */

@@ -139,13 +139,13 @@ export class FailureWriter {
   private holding(attempt: AttemptKey, write: () => Promise<AttemptOutcome>): Promise<AttemptOutcome> {
     this.failing.add(attempt.key);
     this.recorder.forget(attempt);
-    const written = write().finally(() => {
+    const written = write();
+    const tracked = written.catch(() => undefined);
+    this.writing.set(attempt.id, tracked);
+    return written.finally(() => {
       this.failing.delete(attempt.key);
       if (this.writing.get(attempt.id) === tracked) this.writing.delete(attempt.id);
     });
-    const tracked = written.catch(() => undefined);
-    this.writing.set(attempt.id, tracked);
-    return written;
   }
 
   /** @returns the task's new state and run time, or undefined when the write was refused by the guard or could not be made. */

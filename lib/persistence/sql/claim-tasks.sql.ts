@@ -29,6 +29,9 @@ export const CLAIM_PROMOTE_BATCH = 1_000;
  */
 export const ANY_PRIORITY = -2147483648;
 
+/** Due rows of the names this process runs ($1), as every plain claim picks them (see claimUpdate on the two-sided range). */
+const DUE_NAMED = "run_at > '-infinity' AND run_at <= now() AND name = ANY($1::text[])";
+
 /**
  * What a claim covers: every queue (`tasks_claim_all_idx`), one queue
  * (`tasks_claim_queue_idx`), or every queue walked queue by queue
@@ -84,8 +87,7 @@ function claimUpdate(t: QueueTables, queue: string | null, byQueue = false): str
     SET state = 'running', worker_id = $2, attempts = t.attempts + 1, started_at = NULL
     WHERE t.id = ANY (ARRAY(
       SELECT id FROM ${t.tasks}
-      WHERE state = 'pending'${queue === null ? ` AND priority >= ${ANY_PRIORITY}` : ` AND queue = ${queue}`} AND run_at > '-infinity' AND run_at <= now()
-        AND name = ANY($1::text[]) AND ${uncontrolled(t, queue)}
+      WHERE state = 'pending'${queue === null ? ` AND priority >= ${ANY_PRIORITY}` : ` AND queue = ${queue}`} AND ${DUE_NAMED} AND ${uncontrolled(t, queue)}
       ORDER BY ${queue === null ? '' : 'queue, '}priority DESC, run_at, id
       LIMIT $3
       FOR UPDATE SKIP LOCKED
@@ -111,7 +113,7 @@ function claimUpdate(t: QueueTables, queue: string | null, byQueue = false): str
  * queue with pending rows costs more than the plain walk otherwise).
  */
 function byQueueCandidates(t: QueueTables): string {
-  const due = `state = 'pending' AND run_at > '-infinity' AND run_at <= now() AND name = ANY($1::text[])`;
+  const due = `state = 'pending' AND ${DUE_NAMED}`;
   const order = 'ORDER BY queue, priority DESC, run_at, id';
   return `
       WITH RECURSIVE pending_queues AS (
